@@ -1,0 +1,113 @@
+/**
+ * The error catalogue. Every error hotswap reports to a user has a stable `code`
+ * from this list and a message that says what to do. Expected outcomes of a
+ * reload (a syntax error, a missing export) are errors of this class carried in
+ * a `ReloadResult`; they are never thrown out of the runtime.
+ */
+export const ERROR_CODES = {
+  SYNTAX: 'HS_SYNTAX',
+  EVALUATION: 'HS_EVALUATION',
+  MODULE_NOT_FOUND: 'HS_MODULE_NOT_FOUND',
+  FILE_DELETED: 'HS_FILE_DELETED',
+  MISSING_EXPORT: 'HS_MISSING_EXPORT',
+  EXPORT_KIND_CHANGED: 'HS_EXPORT_KIND_CHANGED',
+  DECLINED: 'HS_DECLINED',
+  REQUIRE_ESM: 'HS_REQUIRE_ESM',
+  HOT_CALLBACK: 'HS_HOT_CALLBACK',
+  CONFIG: 'HS_CONFIG',
+  USAGE: 'HS_USAGE',
+  CLOSED: 'HS_CLOSED',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Where in a source file an error points (1-based line and column). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface HotswapErrorOptions {
+  cause?: unknown;
+  location?: SourceLocation | undefined;
+  frame?: string | undefined;
+  hint?: string | undefined;
+}
+
+const BRAND = Symbol.for('hotswap.error');
+
+export class HotswapError extends Error {
+  override name = 'HotswapError' as const;
+  readonly code: ErrorCode;
+  readonly location: SourceLocation | undefined;
+  /** A code frame of the source around `location`, ready to print. */
+  readonly frame: string | undefined;
+  /** What the user should do about it. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: HotswapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.location = options.location;
+    this.frame = options.frame;
+    this.hint = options.hint;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Serializable shape, in the spirit of esbuild's `Message`. */
+  toJSON(): SerializedError {
+    return serializeError(this);
+  }
+}
+
+export interface SerializedError {
+  code: string;
+  text: string;
+  location: SourceLocation | null;
+  frame: string | null;
+  hint: string | null;
+  detail: string | null;
+}
+
+/**
+ * Brand check instead of `instanceof`: a reloaded module may hold a
+ * HotswapError class from another copy of this package.
+ */
+export function isHotswapError(value: unknown): value is HotswapError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (isHotswapError(error)) {
+    const cause = error.cause;
+    return {
+      code: error.code,
+      text: error.message,
+      location: error.location ?? null,
+      frame: error.frame ?? null,
+      hint: error.hint ?? null,
+      detail: cause instanceof Error ? (cause.stack ?? cause.message) : cause === undefined ? null : String(cause),
+    };
+  }
+  const err = error instanceof Error ? error : new Error(String(error));
+  return { code: 'HS_INTERNAL', text: err.message, location: null, frame: null, hint: null, detail: err.stack ?? null };
+}
+
+/** Multi-line human rendering: `file:line:col`, message, frame, hint, cause. */
+export function formatError(error: unknown, cwd: string = process.cwd()): string {
+  const data = serializeError(error);
+  const lines: string[] = [];
+  const where = data.location ? `${relativePath(data.location.file, cwd)}:${data.location.line}:${data.location.column}` : '';
+  lines.push(`${where ? `${where} ` : ''}${data.code}: ${data.text}`);
+  if (data.frame) lines.push(data.frame);
+  if (data.hint) lines.push(`hint: ${data.hint}`);
+  if (isHotswapError(error) && error.cause instanceof Error && !data.frame) {
+    lines.push(`cause: ${error.cause.stack ?? error.cause.message}`);
+  }
+  return lines.join('\n');
+}
+
+export function relativePath(file: string, cwd: string): string {
+  return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+}

@@ -1,0 +1,281 @@
+/**
+ * One change set is one transaction:
+ *   plan → stage (transform + evaluate new versions beside the live ones,
+ *   propagating to importers that must re-run) → validate → commit (one
+ *   synchronous step) → dispose the replaced versions.
+ * Any failure before commit discards the staged versions and leaves the
+ * committed ones exactly as they were. Modules that hold an exclusive resource
+ * (the entry, or `import.meta.hot.disposeFirst()`) are disposed before their
+ * new version evaluates; if the transaction then fails, their old version is
+ * evaluated again from its last good code.
+ */
+import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
+import { acceptsDependency, rerunReason } from '../graph/propagation.ts';
+import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
+import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
+import { importLocation } from '../runner/module-registry.ts';
+import { codeFrame } from '../shared/code-frame.ts';
+import type { PhaseTimings, ReloadResult } from './reload-result.ts';
+import { validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
+
+export interface ReloadRequest {
+  /** Files whose content may have changed (absolute paths). */
+  changed: string[];
+  removed: string[];
+  /** Modules to re-run even if their content did not change (`invalidate()`, manual reload). */
+  force?: string[];
+}
+
+export interface TransactionDeps {
+  registry: ModuleRegistry;
+  root: string;
+  entry: ModuleNode | undefined;
+}
+
+export async function runReloadTransaction(deps: TransactionDeps, request: ReloadRequest, id: number): Promise<ReloadResult> {
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const files = [...new Set([...request.changed, ...request.removed, ...(request.force ?? [])])];
+  const base = { id, files, startedAt };
+  const { registry, root } = deps;
+
+  // plan
+  const staging: StagingContext = { rerun: new Set(), sources: new Map(), created: [] };
+  const missing = new Set<ModuleNode>();
+  for (const file of request.removed) {
+    const node = registry.getNode(file);
+    if (node?.current) {
+      node.missing = true;
+      missing.add(node);
+    }
+  }
+  for (const file of [...request.changed, ...(request.force ?? [])]) {
+    const node = registry.getNode(file);
+    if (!node) continue;
+    let read: { source: string; hash: string };
+    try {
+      read = registry.readSource(file);
+    } catch {
+      if (node.current) {
+        node.missing = true;
+        missing.add(node);
+      }
+      continue;
+    }
+    node.missing = false;
+    const forced = request.force?.includes(file) ?? false;
+    if (!forced && node.current?.status === 'evaluated' && node.current.hash === read.hash && node.lastError === undefined) continue;
+    staging.sources.set(file, read);
+    staging.rerun.add(node);
+  }
+  // A module whose last reload failed is retried with every change: the change may be its fix (a restored import, an added export).
+  for (const node of registry.nodes.values()) {
+    if (node.lastError !== undefined && !node.missing && !staging.rerun.has(node) && node.current) {
+      try {
+        staging.sources.set(node.id, registry.readSource(node.id));
+        staging.rerun.add(node);
+      } catch {
+        // still missing: reported below through its importers
+      }
+    }
+  }
+  if (staging.rerun.size === 0 && missing.size === 0) return { ...base, status: 'skipped', reason: 'no-change' };
+
+  for (const node of staging.rerun) {
+    if (node.current?.hotState.declined) return { ...base, status: 'declined', module: node.id };
+  }
+
+  const timings: PhaseTimings = { stage: 0, validate: 0, commit: 0, dispose: 0, total: 0 };
+  const disposedFirst: ModuleInstance[] = [];
+  const rerunReasons: { file: string; reason: string }[] = [];
+  const boundaries: { importer: ModuleInstance; dependency: ModuleNode }[] = [];
+  registry.emitHotEvent('hotswap:beforeUpdate', { files });
+
+  try {
+    // stage: changed modules first, then importers that must re-run, worklist style
+    const queue = [...staging.rerun];
+    const isDisposeFirst = (node: ModuleNode): boolean => node === deps.entry || node.current?.hotState.disposeFirst === true;
+    queue.sort((a, b) => Number(isDisposeFirst(a)) - Number(isDisposeFirst(b)));
+    while (queue.length > 0) {
+      const node = queue.shift() as ModuleNode;
+      if (node.staged) continue;
+      if (isDisposeFirst(node) && node.current) {
+        disposedFirst.push(node.current);
+        await registry.disposeInstance(node.current, 'replaced');
+      }
+      const instance = registry.instanceFor(node, staging, []);
+      await instance.evaluation;
+      const before = node.current;
+      if (!before || before.hotState.selfAccept) continue;
+      for (const importer of node.importers) {
+        if (staging.rerun.has(importer) || !importer.current) continue;
+        if (acceptsDependency(importer.current, node)) {
+          boundaries.push({ importer: importer.current, dependency: node });
+          continue;
+        }
+        const reason = rerunReason(importer.current, node, before, instance, registry.resolver);
+        if (!reason) continue;
+        staging.rerun.add(importer);
+        rerunReasons.push({ file: importer.id, reason: reason.kind === 'captured-value' ? `read "${reason.name}" of ${relativePath(node.id, root)} at top level` : `re-exports * from ${relativePath(node.id, root)}, whose export names changed` });
+        queue.push(importer);
+        queue.sort((a, b) => Number(isDisposeFirst(a)) - Number(isDisposeFirst(b)));
+      }
+    }
+    // Versions pulled in by staging (new files) finish evaluating before validation.
+    for (const created of staging.created) await created.evaluation;
+    timings.stage = performance.now() - t0;
+
+    // validate
+    const tv = performance.now();
+    const after = (node: ModuleNode): ModuleInstance | undefined => node.staged ?? node.current;
+    const ctx: ValidationContext = { resolver: registry.resolver, root, sourceOf: (f) => registry.sourceOf(f), after };
+    const staged = staging.created;
+    for (const instance of staged) {
+      validateImports(instance, ctx);
+      if (instance.node.current && !disposedFirst.includes(instance.node.current)) validateExportKinds(instance.node.current, instance, root);
+    }
+    for (const instance of staged) {
+      for (const importer of instance.node.importers) {
+        if (!importer.staged && importer.current) validateImports(importer.current, ctx);
+      }
+    }
+    checkMissing(missing, staging, registry, root);
+    timings.validate = performance.now() - tv;
+
+    // commit: one synchronous step
+    const tc = performance.now();
+    const replaced: ModuleInstance[] = [];
+    for (const instance of staged) {
+      const node = instance.node;
+      const old = node.current;
+      if (old) {
+        for (const dep of old.imports.values()) dep.importers.delete(node);
+        replaced.push(old);
+      }
+      for (const dep of instance.imports.values()) dep.importers.add(node);
+      node.current = instance;
+      node.staged = undefined;
+      node.adopt(instance, old);
+      node.lastError = undefined;
+      node.lastReloadAt = Date.now();
+    }
+    timings.commit = performance.now() - tc;
+
+    // after commit: accept callbacks, dispose, prune
+    const td = performance.now();
+    for (const old of replaced) {
+      for (const callback of old.hotState.selfAcceptCallbacks) safeCall(registry, old.node, () => callback(old.node.live));
+    }
+    for (const { importer, dependency } of boundaries) {
+      for (const accept of importer.hotState.depAccepts) {
+        if (!accept.deps.includes(dependency.id) || !accept.callback) continue;
+        const modules = accept.deps.map((d) => registry.getNode(d)?.live);
+        safeCall(registry, importer.node, () => accept.callback?.(modules));
+      }
+    }
+    for (const old of replaced) await registry.disposeInstance(old, 'replaced');
+    const pruned = await prune(registry, missing, deps.entry);
+    timings.dispose = performance.now() - td;
+    timings.total = performance.now() - t0;
+    registry.emitHotEvent('hotswap:afterUpdate', { files });
+    return {
+      ...base,
+      status: 'committed',
+      updated: staged.map((i) => ({ file: i.node.id, version: i.version })),
+      rerun: rerunReasons,
+      pruned,
+      timings,
+    };
+  } catch (caught) {
+    const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, `Reload failed: ${String(caught)}`, { cause: caught });
+    for (const instance of staging.created) {
+      if (instance.node.staged === instance) instance.node.staged = undefined;
+      // A failed first load of a new file leaves nothing behind.
+      await registry.disposeInstance(instance, 'aborted');
+    }
+    for (const node of staging.rerun) node.lastError = error;
+    const restored = await restoreDisposedFirst(registry, disposedFirst);
+    timings.total = performance.now() - t0;
+    registry.emitHotEvent('hotswap:error', { files, error });
+    return { ...base, status: 'failed', error, restored, timings };
+  }
+}
+
+/** A deleted file that something still imports after this transaction: keep the old version, report where it is imported. */
+function checkMissing(missing: Set<ModuleNode>, staging: StagingContext, registry: ModuleRegistry, root: string): void {
+  for (const node of missing) {
+    for (const importer of node.importers) {
+      const version = importer.staged ?? importer.current;
+      if (!version || !version.imports.has(node.id)) continue;
+      const record = version.transformed.imports.find((r) => {
+        try {
+          const resolved = registry.resolver.resolve(r.specifier, importer.id);
+          return resolved.kind === 'project' && resolved.path === node.id;
+        } catch {
+          return true;
+        }
+      });
+      const location = record ? importLocation(version, record.specifier) : undefined;
+      const source = location ? registry.sourceOf(location.file) : undefined;
+      throw new HotswapError(ERROR_CODES.FILE_DELETED, `${relativePath(node.id, root)} was deleted, but ${relativePath(importer.id, root)} still imports it`, {
+        location,
+        frame: location && source ? codeFrame(source, location.line, location.column) : undefined,
+        hint: 'Restore the file, or change the import (a rename: fix the import path); the last good version keeps serving.',
+      });
+    }
+    void staging;
+  }
+}
+
+/** Remove modules nothing imports any more (deleted files, dropped imports), running their prune handlers. */
+async function prune(registry: ModuleRegistry, missing: Set<ModuleNode>, entry: ModuleNode | undefined): Promise<string[]> {
+  const pruned: string[] = [];
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const node of registry.nodes.values()) {
+      if (node === entry || node.importers.size > 0 || !node.current) continue;
+      if (!missing.has(node) && !wasImported(node)) continue;
+      const instance = node.current;
+      for (const dep of instance.imports.values()) dep.importers.delete(node);
+      node.current = undefined;
+      await registry.disposeInstance(instance, 'pruned');
+      registry.removeNode(node);
+      pruned.push(node.id);
+      changed = true;
+    }
+  }
+  return pruned;
+}
+
+/** Nodes loaded through an import (not dynamic roots such as plugins loaded by a host) are pruned when orphaned. */
+function wasImported(node: ModuleNode): boolean {
+  return !node.isRoot;
+}
+
+async function restoreDisposedFirst(registry: ModuleRegistry, disposed: ModuleInstance[]): Promise<boolean> {
+  for (const old of disposed) {
+    const node = old.node;
+    const restored = registry.createInstance(node, undefined, [], { transformed: old.transformed, hash: old.hash });
+    try {
+      await restored.evaluation;
+      for (const dep of old.imports.values()) dep.importers.delete(node);
+      for (const dep of restored.imports.values()) dep.importers.add(node);
+      node.adopt(restored, old);
+    } catch {
+      // The old code no longer evaluates either (its world changed): nothing better to restore.
+    }
+  }
+  return disposed.length > 0;
+}
+
+function safeCall(registry: ModuleRegistry, node: ModuleNode, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    registry.emitHotEvent('hotswap:error', {
+      files: [node.id],
+      error: new HotswapError(ERROR_CODES.HOT_CALLBACK, `An accept handler of ${node.id} threw: ${String(error)}`, { cause: error }),
+    });
+  }
+}

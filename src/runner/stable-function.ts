@@ -1,0 +1,100 @@
+/**
+ * Stable functions: a function-valued export keeps its identity across
+ * versions. Importers, routers and registries hold a forwarding function whose
+ * target is swapped at commit, so a callback handed out at startup runs the
+ * new code at its next call. Classes are not forwarded (that would break
+ * `instanceof`); their old prototypes are patched instead.
+ */
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+const TARGET = Symbol('hotswap.target');
+
+export interface StableFunction extends AnyFunction {
+  [TARGET]: AnyFunction;
+}
+
+const forwarders = new WeakSet<object>();
+
+export function isStableFunction(value: unknown): value is StableFunction {
+  return typeof value === 'function' && forwarders.has(value);
+}
+
+export function isClass(value: unknown): value is new (...args: unknown[]) => unknown {
+  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+}
+
+export function createStableFunction(target: AnyFunction): StableFunction {
+  // A plain `function` so `this` and `new` pass through; rest args keep arity-agnostic.
+  const forwarder = function (this: unknown, ...args: unknown[]): unknown {
+    const current = forwarder[TARGET];
+    if (new.target) return Reflect.construct(current, args, new.target === forwarder ? current : new.target);
+    return Reflect.apply(current, this, args);
+  } as StableFunction;
+  forwarders.add(forwarder);
+  retarget(forwarder, target);
+  return forwarder;
+}
+
+/** Point the forwarder at a new version; `name`, `length` and `prototype` follow. */
+export function retarget(forwarder: StableFunction, target: AnyFunction): void {
+  forwarder[TARGET] = target;
+  Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
+  Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
+  if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
+    Object.defineProperty(forwarder, 'prototype', { value: (target as { prototype: unknown }).prototype, writable: true, configurable: false });
+  }
+}
+
+export function targetOf(forwarder: StableFunction): AnyFunction {
+  return forwarder[TARGET];
+}
+
+/**
+ * Give instances of every older version of a class the methods of the new one:
+ * copy the new prototype's members (and statics) onto each old prototype and
+ * delete the ones that were removed. `instanceof` against the new class also
+ * accepts old instances.
+ */
+export function patchClassVersions(previous: readonly WeakRef<object>[], next: new (...args: unknown[]) => unknown): void {
+  const nextProto = next.prototype as object;
+  for (const ref of previous) {
+    const oldClass = ref.deref();
+    if (!oldClass || oldClass === next) continue;
+    const oldProto = (oldClass as { prototype: object }).prototype;
+    copyMembers(oldProto, nextProto, ['constructor']);
+    copyMembers(oldClass, next, ['prototype', 'length', 'name']);
+  }
+  // Weak: a class version nobody holds (no instances, no subclasses) may be collected.
+  const versions = [...previous];
+  Object.defineProperty(next, Symbol.hasInstance, {
+    configurable: true,
+    value(this: unknown, instance: unknown): boolean {
+      if (Function.prototype[Symbol.hasInstance].call(this, instance)) return true;
+      return this === next && versions.some((ref) => {
+        const v = ref.deref();
+        return typeof v === 'function' && Function.prototype[Symbol.hasInstance].call(v, instance);
+      });
+    },
+  });
+}
+
+function copyMembers(target: object, source: object, skip: string[]): void {
+  for (const key of Reflect.ownKeys(target)) {
+    if (typeof key === 'string' && skip.includes(key)) continue;
+    if (key === Symbol.hasInstance) continue;
+    if (!Object.prototype.hasOwnProperty.call(source, key)) Reflect.deleteProperty(target, key);
+  }
+  for (const key of Reflect.ownKeys(source)) {
+    if (typeof key === 'string' && skip.includes(key)) continue;
+    if (key === Symbol.hasInstance) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(source, key);
+    if (descriptor) {
+      try {
+        Object.defineProperty(target, key, descriptor);
+      } catch {
+        // non-configurable member on the old class: leave it
+      }
+    }
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The composition root: a module registry, the reload queue and (optionally)
+ * a file watcher. Reloads never overlap; requests that arrive during one form
+ * the next. Hosts embed it through `createRuntime`.
+ */
+import { resolve as resolvePath, join } from 'node:path';
+import { ERROR_CODES, HotswapError, isHotswapError } from '../errors.ts';
+import type { ReloadRequest } from '../reload/transaction.ts';
+import { runReloadTransaction } from '../reload/transaction.ts';
+import type { ReloadResult } from '../reload/reload-result.ts';
+import type { ModuleNode } from '../runner/module-node.ts';
+import { ModuleRegistry } from '../runner/module-registry.ts';
+import { Resolver } from '../runner/resolver.ts';
+import { VersionTracker, type RetainedVersion } from '../runner/version-tracker.ts';
+import { TransformCache } from '../transform/transform-cache.ts';
+import { createWatcher, type ChangeSet, type Watcher } from '../watch/watcher.ts';
+import { createPackageTypeLookup } from './package-type.ts';
+
+export interface WatchOptions {
+  /** Quiet time that ends a burst of saves, ms. The first save of a burst reloads at once. @default 30 */
+  settleMs?: number;
+  /** Extra ignores: a RegExp on the absolute path, or a path segment / absolute prefix. */
+  ignore?: (string | RegExp)[];
+  /** Poll instead of fs events (network file systems). @default false */
+  usePolling?: boolean;
+}
+
+export interface RuntimeOptions {
+  /** Project directory: `.hotswap/` lives here. @default process.cwd() */
+  root?: string;
+  /** Directories whose files are project modules (loaded by the runner, reloadable). @default [root] */
+  roots?: string[];
+  /** Watch the roots and reload on change. `false`: reload only through `reload()`. @default false */
+  watch?: boolean | WatchOptions;
+  /** Transform cache directory; `false` keeps it in memory. @default `<root>/.hotswap/cache` */
+  cacheDir?: string | false;
+  /** `false` runs the app with hot reload off (no watcher, `reload()` does nothing). @default true */
+  enabled?: boolean;
+}
+
+export interface RuntimeEvents {
+  'reload:start': { id: number; files: string[] };
+  reload: ReloadResult;
+  /** An error outside a reload: a throwing dispose/accept handler, a watcher error. */
+  error: HotswapError;
+  /** File events as the watcher delivered them. */
+  change: ChangeSet;
+}
+
+export type RuntimeEventName = keyof RuntimeEvents;
+
+export interface ModuleInfo {
+  file: string;
+  version: number | undefined;
+  importers: string[];
+  imports: string[];
+  lastReloadAt: number | undefined;
+  error: string | undefined;
+}
+
+export interface RuntimeStats {
+  reloads: number;
+  committed: number;
+  failed: number;
+  skipped: number;
+  modules: number;
+  cache: { memoryHits: number; diskHits: number; misses: number };
+  versionsAlive: number;
+  versionsCollected: number;
+}
+
+export class Runtime {
+  readonly root: string;
+  readonly roots: readonly string[];
+  readonly enabled: boolean;
+  readonly registry: ModuleRegistry;
+  readonly #cache: TransformCache;
+  readonly #versions = new VersionTracker();
+  readonly #listeners = new Map<string, Set<(payload: never) => void>>();
+  readonly #watchOptions: WatchOptions | undefined;
+  #watcher: Watcher | undefined;
+  #entry: ModuleNode | undefined;
+  #entryFailed = false;
+  #tail: Promise<unknown> = Promise.resolve();
+  #reloadCount = 0;
+  #closing: Promise<void> | undefined;
+  readonly #counts = { committed: 0, failed: 0, skipped: 0 };
+
+  constructor(options: RuntimeOptions = {}) {
+    this.root = resolvePath(options.root ?? process.cwd());
+    this.roots = (options.roots ?? [this.root]).map((r) => resolvePath(this.root, r));
+    this.enabled = options.enabled ?? true;
+    const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(this.root, '.hotswap', 'cache'));
+    this.#cache = new TransformCache(cacheDir);
+    const resolver = new Resolver({ roots: this.roots, tsconfigFrom: this.root });
+    this.registry = new ModuleRegistry({
+      resolver,
+      cache: this.#cache,
+      versions: this.#versions,
+      root: this.root,
+      formatFor: createPackageTypeLookup(),
+      onInvalidate: (node, message) => this.#invalidate(node, message),
+      onHotCallbackError: (error) => this.#emit('error', error),
+    });
+    this.#watchOptions = options.watch === true ? {} : options.watch === false || options.watch === undefined ? undefined : options.watch;
+  }
+
+  /** Load a project file as the entry (and start watching, if enabled). Rejects if the first load fails. */
+  async import<T = Record<string, unknown>>(file: string): Promise<T> {
+    this.#assertOpen();
+    const path = resolvePath(this.root, file);
+    if (!this.registry.resolver.isProjectFile(path)) {
+      throw new HotswapError(ERROR_CODES.USAGE, `${file} is not inside a project root (${this.roots.join(', ')}) or has an unsupported extension`, {
+        hint: 'Pass a .ts/.js file inside the project, or add its directory with --root.',
+      });
+    }
+    const node = this.registry.ensureNode(path);
+    node.isRoot = true;
+    this.#entry ??= node;
+    await this.#startWatching();
+    try {
+      const ns = await this.registry.importLive(path);
+      this.#entryFailed = false;
+      return ns as T;
+    } catch (error) {
+      if (node === this.#entry) this.#entryFailed = true;
+      this.#forgetFailedLiveLoad();
+      throw error;
+    }
+  }
+
+  /** Reload files now (absolute or root-relative). No files: re-run every loaded module. */
+  reload(files?: string[]): Promise<ReloadResult> {
+    const request: ReloadRequest = files
+      ? { changed: files.map((f) => resolvePath(this.root, f)), removed: [] }
+      : { changed: [], removed: [], force: [...this.registry.nodes.keys()] };
+    return this.#enqueue(request);
+  }
+
+  /** Subscribe; returns the disposer. */
+  on<E extends RuntimeEventName>(event: E, listener: (payload: RuntimeEvents[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  modules(): ModuleInfo[] {
+    return [...this.registry.nodes.values()].map((node) => ({
+      file: node.id,
+      version: node.current?.version,
+      importers: [...node.importers].map((n) => n.id),
+      imports: [...(node.current?.imports.keys() ?? [])],
+      lastReloadAt: node.lastReloadAt,
+      error: node.lastError === undefined ? undefined : isHotswapError(node.lastError) ? node.lastError.message : String(node.lastError),
+    }));
+  }
+
+  stats(): RuntimeStats {
+    return {
+      reloads: this.#reloadCount,
+      ...this.#counts,
+      modules: this.registry.nodes.size,
+      cache: { ...this.#cache.stats },
+      versionsAlive: this.#versions.aliveCount,
+      versionsCollected: this.#versions.collected,
+    };
+  }
+
+  /** Versions replaced at least `olderThanMs` ago that are still reachable: leaks (run a GC first for a precise answer). */
+  retainedVersions(olderThanMs = 0): RetainedVersion[] {
+    return this.#versions.retained(olderThanMs);
+  }
+
+  /** Wait for the watcher's initial scan (resolves at once when not watching). */
+  async ready(): Promise<void> {
+    await this.#watcher?.ready;
+  }
+
+  isClosed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Stop watching and dispose every module (dispose handlers run, timers cleared). Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#watcher?.close();
+      await this.#tail.catch(() => {});
+      const nodes = [...this.registry.nodes.values()].reverse();
+      for (const node of nodes) if (node.current) await this.registry.disposeInstance(node.current, 'pruned');
+    })();
+    return this.#closing;
+  }
+
+  #enqueue(request: ReloadRequest): Promise<ReloadResult> {
+    const run = this.#tail.then(() => this.#run(request));
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  async #run(request: ReloadRequest): Promise<ReloadResult> {
+    const id = ++this.#reloadCount;
+    const files = [...request.changed, ...request.removed, ...(request.force ?? [])];
+    if (!this.enabled || this.isClosed()) {
+      const result: ReloadResult = { id, files, startedAt: Date.now(), status: 'skipped', reason: 'not-loaded' };
+      return result;
+    }
+    this.#emit('reload:start', { id, files });
+    let result: ReloadResult;
+    if (this.#entryFailed && this.#entry) {
+      result = await this.#retryEntry(id, files);
+    } else {
+      result = await runReloadTransaction({ registry: this.registry, root: this.root, entry: this.#entry }, request, id);
+    }
+    if (result.status === 'committed') this.#counts.committed++;
+    else if (result.status === 'failed') this.#counts.failed++;
+    else this.#counts.skipped++;
+    this.#emit('reload', result);
+    return result;
+  }
+
+  /** The app never started: every change is a new attempt to start it. */
+  async #retryEntry(id: number, files: string[]): Promise<ReloadResult> {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const entry = this.#entry as ModuleNode;
+    try {
+      await this.registry.importLive(entry.id);
+      this.#entryFailed = false;
+      const total = performance.now() - t0;
+      const updated = [...this.registry.nodes.values()].filter((n) => n.current).map((n) => ({ file: n.id, version: n.current?.version ?? 0 }));
+      return { id, files, startedAt, status: 'committed', updated, rerun: [], pruned: [], timings: { stage: total, validate: 0, commit: 0, dispose: 0, total } };
+    } catch (caught) {
+      this.#forgetFailedLiveLoad();
+      const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, String(caught), { cause: caught });
+      return { id, files, startedAt, status: 'failed', error, restored: false, timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: performance.now() - t0 } };
+    }
+  }
+
+  /** After a failed live load, drop the versions it created so the next attempt starts clean. */
+  #forgetFailedLiveLoad(): void {
+    for (const node of this.registry.nodes.values()) {
+      if (node.current && node.current.status !== 'evaluated') {
+        void this.registry.disposeInstance(node.current, 'aborted');
+        node.current = undefined;
+      }
+    }
+  }
+
+  async #startWatching(): Promise<void> {
+    if (!this.#watchOptions || !this.enabled || this.#watcher) return;
+    const options = this.#watchOptions;
+    this.#watcher = createWatcher({
+      roots: [...this.roots],
+      ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
+      ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
+      ...(options.usePolling === undefined ? {} : { usePolling: options.usePolling }),
+      onChange: async (set) => {
+        this.#emit('change', set);
+        if (set.added.length > 0 || set.removed.length > 0) this.registry.resolver.clear();
+        await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed });
+      },
+      onError: (error) => this.#emit('error', new HotswapError(ERROR_CODES.USAGE, `Watcher error: ${error.message}`, { cause: error })),
+    });
+    await this.#watcher.ready;
+  }
+
+  #invalidate(node: ModuleNode, message: string | undefined): void {
+    this.registry.emitHotEvent('hotswap:invalidate', { file: node.id, message });
+    const importers = [...node.importers].map((n) => n.id);
+    if (importers.length > 0) void this.#enqueue({ changed: [], removed: [], force: importers });
+  }
+
+  #emit<E extends RuntimeEventName>(event: E, payload: RuntimeEvents[E]): void {
+    for (const listener of this.#listeners.get(event) ?? []) {
+      try {
+        (listener as (p: RuntimeEvents[E]) => void)(payload);
+      } catch {
+        // a listener's bug must not break the reload loop
+      }
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.isClosed()) throw new HotswapError(ERROR_CODES.CLOSED, 'The runtime is closed', { hint: 'Create a new runtime with createRuntime().' });
+  }
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  return new Runtime(options);
+}

@@ -1,0 +1,182 @@
+/**
+ * The dependency analysis of one module, read from the parser's AST (never
+ * from regexes): what it imports, under which names, whether it reads those
+ * bindings while it evaluates (at top level), and what it exports.
+ */
+import type { EcmaScriptModule, Program } from 'oxc-parser';
+
+export type ImportKind = 'static' | 'dynamic' | 'require' | 'reexport';
+
+export interface ImportRecord {
+  specifier: string;
+  kind: ImportKind;
+  /** Imported names (`default`, `x`); `*` for a namespace import or `export *`. */
+  names: string[];
+  /**
+   * The module reads one of these bindings while it evaluates (outside any
+   * function body). Such an importer captured a value and must re-run when
+   * that value changes; an importer that reads only inside functions sees
+   * new values through live bindings and never re-runs.
+   */
+  topLevel: boolean;
+  /** 1-based position of the import in the type-stripped JavaScript. */
+  line: number;
+  column: number;
+}
+
+export interface ExportRecord {
+  name: string;
+  /** Defined in this module (not re-exported from another). */
+  local: boolean;
+}
+
+export interface ModuleRecords {
+  imports: ImportRecord[];
+  exports: ExportRecord[];
+  hasModuleSyntax: boolean;
+}
+
+type AnyNode = { type: string; start: number; end: number; [key: string]: unknown };
+
+export function readModuleRecords(code: string, program: Program, module: EcmaScriptModule): ModuleRecords {
+  const lineStarts = computeLineStarts(code);
+  const position = (offset: number): { line: number; column: number } => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
+  };
+
+  const localToImport = new Map<string, ImportRecord>();
+  const imports: ImportRecord[] = [];
+  for (const statement of module.staticImports) {
+    const names: string[] = [];
+    const record: ImportRecord = { specifier: statement.moduleRequest.value, kind: 'static', names, topLevel: false, ...position(statement.start) };
+    for (const entry of statement.entries) {
+      if (entry.isType) continue;
+      const kind = entry.importName.kind as string;
+      names.push(kind === 'NamespaceObject' ? '*' : kind === 'Default' ? 'default' : (entry.importName.name ?? 'default'));
+      localToImport.set(entry.localName.value, record);
+    }
+    imports.push(record);
+  }
+
+  const exports: ExportRecord[] = [];
+  for (const statement of module.staticExports) {
+    for (const entry of statement.entries) {
+      if (entry.isType) continue;
+      const exportKind = entry.exportName.kind as string;
+      const importKind = entry.importName.kind as string;
+      const name = exportKind === 'Default' ? 'default' : entry.exportName.name;
+      if (entry.moduleRequest) {
+        const names = importKind === 'Name' ? [entry.importName.name ?? 'default'] : ['*'];
+        imports.push({ specifier: entry.moduleRequest.value, kind: 'reexport', names, topLevel: false, ...position(entry.start) });
+        if (name) exports.push({ name, local: false });
+        continue;
+      }
+      if (!name) continue;
+      // `export { x }` where x is an imported binding re-exports it: not local.
+      const localName = entry.localName.name;
+      exports.push({ name, local: !(localName && localToImport.has(localName)) });
+    }
+  }
+
+  const walker = new TopLevelWalker(localToImport);
+  walker.visit(program as unknown as AnyNode, 0);
+  for (const { specifier, start, topLevel } of walker.requires) {
+    imports.push({ specifier, kind: 'require', names: ['*'], topLevel, ...position(start) });
+  }
+  for (const { specifier, start } of walker.dynamicImports) {
+    imports.push({ specifier, kind: 'dynamic', names: ['*'], topLevel: false, ...position(start) });
+  }
+  return { imports, exports, hasModuleSyntax: module.hasModuleSyntax };
+}
+
+function computeLineStarts(code: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < code.length; i++) if (code.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+/** Finds reads of imported bindings at top level, `require('…')` and `import('…')` calls. */
+class TopLevelWalker {
+  readonly requires: { specifier: string; start: number; topLevel: boolean }[] = [];
+  readonly dynamicImports: { specifier: string; start: number }[] = [];
+  readonly #imports: Map<string, ImportRecord>;
+
+  constructor(imports: Map<string, ImportRecord>) {
+    this.#imports = imports;
+  }
+
+  visit(node: AnyNode, depth: number): void {
+    switch (node.type) {
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+        return;
+      case 'ExportNamedDeclaration':
+        // `export { a }` re-exports through a getter: not a read at evaluation time.
+        if (node.declaration) this.visit(node.declaration as AnyNode, depth);
+        return;
+      case 'Identifier': {
+        if (depth === 0) {
+          const record = this.#imports.get(node.name as string);
+          if (record) record.topLevel = true;
+        }
+        return;
+      }
+      case 'MemberExpression':
+        this.visit(node.object as AnyNode, depth);
+        if (node.computed) this.visit(node.property as AnyNode, depth);
+        return;
+      case 'Property':
+        if (node.computed) this.visit(node.key as AnyNode, depth);
+        this.visit(node.value as AnyNode, depth);
+        return;
+      case 'MethodDefinition':
+        if (node.computed) this.visit(node.key as AnyNode, depth);
+        this.visit(node.value as AnyNode, depth + 1);
+        return;
+      case 'PropertyDefinition':
+      case 'AccessorProperty':
+        if (node.computed) this.visit(node.key as AnyNode, depth);
+        // Static field initializers run when the class is defined; instance ones at `new`.
+        if (node.value) this.visit(node.value as AnyNode, node.static ? depth : depth + 1);
+        return;
+      case 'LabeledStatement':
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        if (node.body) this.visit(node.body as AnyNode, depth);
+        return;
+      case 'CallExpression': {
+        const callee = node.callee as AnyNode;
+        const args = node.arguments as AnyNode[];
+        const first = args[0];
+        if (callee.type === 'Identifier' && callee.name === 'require' && args.length === 1 && first?.type === 'Literal' && typeof first.value === 'string') {
+          this.requires.push({ specifier: first.value, start: node.start, topLevel: depth === 0 });
+        }
+        break;
+      }
+      case 'ImportExpression': {
+        const source = node.source as AnyNode;
+        if (source.type === 'Literal' && typeof source.value === 'string') this.dynamicImports.push({ specifier: source.value, start: node.start });
+        break;
+      }
+    }
+    const nextDepth = FUNCTION_TYPES.has(node.type) ? depth + 1 : depth;
+    for (const key in node) {
+      if (key === 'type' || key === 'start' || key === 'end' || key === 'range' || key === 'loc') continue;
+      const value = node[key];
+      if (Array.isArray(value)) {
+        for (const child of value) if (child && typeof child === 'object' && typeof (child as AnyNode).type === 'string') this.visit(child as AnyNode, nextDepth);
+      } else if (value && typeof value === 'object' && typeof (value as AnyNode).type === 'string') {
+        this.visit(value as AnyNode, nextDepth);
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Source → runner format. Three steps, all from oxc (Rust, prebuilt binaries):
+ *   1. `transformSync` strips TypeScript/JSX to JavaScript (source map 1),
+ *   2. `parseSync` of that JavaScript yields the import/export records, so the
+ *      records describe exactly the imports that survive type elision,
+ *   3. `moduleRunnerTransformSync` rewrites `import`/`export` into runner calls
+ *      that read bindings at use time (source map 2). CommonJS skips step 3.
+ * The maps are kept as a chain and composed only when a stack trace needs them.
+ */
+import { parseSync } from 'oxc-parser';
+import { moduleRunnerTransformSync, transformSync } from 'oxc-transform';
+import { extname } from 'node:path';
+import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { codeFrame, offsetToLineColumn } from '../shared/code-frame.ts';
+import { readModuleRecords, type ExportRecord, type ImportRecord } from './module-records.ts';
+
+export type ModuleFormat = 'esm' | 'cjs' | 'json';
+
+export interface TransformedModule {
+  file: string;
+  format: ModuleFormat;
+  /** Runner-format JavaScript (body of the module function). */
+  code: string;
+  /** Source maps as JSON, outermost first: runner code → JavaScript → original source. */
+  maps: string[];
+  imports: ImportRecord[];
+  exports: ExportRecord[];
+}
+
+export interface TransformOptions {
+  /** Format for `.js`/`.ts` files without import/export syntax (from package.json `type`). */
+  defaultFormat: 'esm' | 'cjs';
+}
+
+/** Bump when the output shape changes, so disk caches from older versions are ignored. */
+export const TRANSFORM_VERSION = 'hs-transform-1';
+
+export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
+  const ext = extname(file);
+  if (ext === '.json') return transformJson(file, source);
+
+  const stripped = transformSync(file, source, { sourcemap: true, typescript: { onlyRemoveTypeImports: false }, jsx: { runtime: 'automatic' } });
+  throwOnErrors(file, source, stripped.errors);
+
+  const parsed = parseSync(file.replace(/\.[cm]?tsx?$/, '.js'), stripped.code, { sourceType: 'unambiguous' });
+  throwOnErrors(file, stripped.code, parsed.errors);
+  const records = readModuleRecords(stripped.code, parsed.program, parsed.module);
+  const format = detectFormat(ext, records.hasModuleSyntax, options.defaultFormat);
+  const tsMap = stripped.map ? JSON.stringify(stripped.map) : undefined;
+
+  if (format === 'cjs') {
+    return { file, format, code: stripped.code, maps: tsMap ? [tsMap] : [], imports: records.imports, exports: [] };
+  }
+  const js = splitDefaultAndNamespaceImports(stripped.code, parsed.module.staticImports);
+  const runner = moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
+  throwOnErrors(file, js, runner.errors);
+  const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
+  return { file, format, code: runner.code, maps, imports: records.imports, exports: records.exports };
+}
+
+function detectFormat(ext: string, hasModuleSyntax: boolean, defaultFormat: 'esm' | 'cjs'): ModuleFormat {
+  if (ext === '.mjs' || ext === '.mts') return 'esm';
+  if (ext === '.cjs' || ext === '.cts') return 'cjs';
+  return hasModuleSyntax ? 'esm' : defaultFormat;
+}
+
+function transformJson(file: string, source: string): TransformedModule {
+  try {
+    JSON.parse(source);
+  } catch (error) {
+    throw new HotswapError(ERROR_CODES.SYNTAX, `Invalid JSON in ${file}: ${(error as Error).message}`, { cause: error, location: { file, line: 1, column: 1 } });
+  }
+  return { file, format: 'json', code: source, maps: [], imports: [], exports: [{ name: 'default', local: true }] };
+}
+
+interface OxcErrorLike {
+  message: string;
+  labels: { start: number; end: number; message?: string | null }[];
+  helpMessage?: string | null;
+}
+
+function throwOnErrors(file: string, source: string, errors: readonly OxcErrorLike[]): void {
+  const first = errors[0];
+  if (!first) return;
+  const offset = first.labels[0]?.start ?? 0;
+  const { line, column } = offsetToLineColumn(source, offset);
+  throw new HotswapError(ERROR_CODES.SYNTAX, `Syntax error: ${first.message}`, {
+    location: { file, line, column },
+    frame: codeFrame(source, line, column),
+    hint: first.helpMessage ?? 'Fix the syntax and save again; the last good version keeps serving.',
+  });
+}
+
+/**
+ * Works around the module-runner transform leaving the default binding of
+ * `import d, * as ns from 'x'` unrewritten: split it into two imports on the
+ * same line, so line numbers stay exact.
+ */
+function splitDefaultAndNamespaceImports(code: string, imports: ReturnType<typeof parseSync>['module']['staticImports']): string {
+  const targets = imports.filter(
+    (s) => s.entries.some((e) => (e.importName.kind as string) === 'Default') && s.entries.some((e) => (e.importName.kind as string) === 'NamespaceObject'),
+  );
+  if (targets.length === 0) return code;
+  let out = code;
+  for (const statement of [...targets].sort((a, b) => b.start - a.start)) {
+    const source = JSON.stringify(statement.moduleRequest.value);
+    const def = statement.entries.find((e) => (e.importName.kind as string) === 'Default')?.localName.value;
+    const ns = statement.entries.find((e) => (e.importName.kind as string) === 'NamespaceObject')?.localName.value;
+    out = `${out.slice(0, statement.start)}import * as ${ns} from ${source}; import ${def} from ${source};${out.slice(statement.end)}`;
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+import type { ChangeSet } from './change-set.ts';
+
+export type WatchErrorCode =
+  /** the onChange callback threw or rejected; the watcher keeps going */
+  | 'WATCH_ON_CHANGE_FAILED'
+  /** the file system watcher reported an error (limits, permissions) */
+  | 'WATCH_FS_FAILED';
+
+export interface WatchErrorOptions {
+  cause?: unknown;
+  /** the set whose delivery failed */
+  changeSet?: ChangeSet;
+}
+
+/** What onError receives. The original error is `cause`. */
+export class WatchError extends Error {
+  override name = 'WatchError' as const;
+  readonly code: WatchErrorCode;
+  readonly changeSet: ChangeSet | undefined;
+
+  constructor(code: WatchErrorCode, message: string, options: WatchErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.changeSet = options.changeSet;
+  }
+}
+
+/** Checks the brand rather than `instanceof`, which lies across reloaded module versions. */
+export function isWatchError(value: unknown): value is WatchError {
+  if (typeof value !== 'object' || value === null || !('name' in value) || !('code' in value)) return false;
+  return value.name === 'WatchError' && typeof value.code === 'string' && value.code.startsWith('WATCH_');
+}
