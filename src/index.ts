@@ -9,3 +9,4 @@ export { HotswapError, isHotswapError, ERROR_CODES, formatError, serializeError 
 export type { ErrorCode, SerializedError, SourceLocation } from './errors.ts';
 export type { RetainedVersion } from './runner/version-tracker.ts';
 export type { ChangeSet } from './watch/watcher.ts';
+export type { ReloadParticipant, TransactionView, StagedModule } from './reload/participant.ts';

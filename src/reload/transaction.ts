@@ -15,6 +15,7 @@ import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import { importLocation } from '../runner/module-registry.ts';
 import { codeFrame } from '../shared/code-frame.ts';
+import type { ReloadParticipant, TransactionView } from './participant.ts';
 import type { PhaseTimings, ReloadResult } from './reload-result.ts';
 import { validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
 
@@ -22,6 +23,8 @@ export interface ReloadRequest {
   /** Files whose content may have changed (absolute paths). */
   changed: string[];
   removed: string[];
+  /** Files created (not yet in the graph): participants may load them. */
+  added?: string[];
   /** Modules to re-run even if their content did not change (`invalidate()`, manual reload). */
   force?: string[];
 }
@@ -30,6 +33,7 @@ export interface TransactionDeps {
   registry: ModuleRegistry;
   root: string;
   entry: ModuleNode | undefined;
+  participants: readonly ReloadParticipant[];
 }
 
 export async function runReloadTransaction(deps: TransactionDeps, request: ReloadRequest, id: number): Promise<ReloadResult> {
@@ -79,7 +83,9 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       }
     }
   }
-  if (staging.rerun.size === 0 && missing.size === 0) return { ...base, status: 'skipped', reason: 'no-change' };
+  const added = (request.added ?? []).filter((f) => !registry.getNode(f)?.current);
+  const wantsAdded = added.length > 0 && deps.participants.length > 0;
+  if (staging.rerun.size === 0 && missing.size === 0 && !wantsAdded) return { ...base, status: 'skipped', reason: 'no-change' };
 
   for (const node of staging.rerun) {
     if (node.current?.hotState.declined) return { ...base, status: 'declined', module: node.id };
@@ -90,6 +96,22 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
   const rerunReasons: { file: string; reason: string }[] = [];
   const boundaries: { importer: ModuleInstance; dependency: ModuleNode }[] = [];
   registry.emitHotEvent('hotswap:beforeUpdate', { files });
+  const view: TransactionView = {
+    id,
+    get staged() {
+      return staging.created.map((i) => ({ file: i.node.id, namespace: i.node.stagingView }));
+    },
+    removed: request.removed,
+    added,
+    async load(file: string): Promise<object> {
+      const node = registry.ensureNode(file);
+      node.isRoot = true;
+      const instance = registry.instanceFor(node, staging, []);
+      await instance.evaluation;
+      return node.stagingView;
+    },
+  };
+  const prepared: ReloadParticipant[] = [];
 
   try {
     // stage: changed modules first, then importers that must re-run, worklist style
@@ -140,6 +162,13 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       }
     }
     checkMissing(missing, staging, registry, root);
+    for (const participant of deps.participants) {
+      prepared.push(participant);
+      await participant.prepare?.(view);
+    }
+    // Versions a participant loaded must have finished too, and validate like the rest.
+    for (const created of staging.created) await created.evaluation;
+    for (const instance of staging.created) validateImports(instance, ctx);
     timings.validate = performance.now() - tv;
 
     // commit: one synchronous step
@@ -158,6 +187,13 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       node.adopt(instance, old);
       node.lastError = undefined;
       node.lastReloadAt = Date.now();
+    }
+    for (const participant of deps.participants) {
+      try {
+        participant.commit?.(view);
+      } catch (error) {
+        registry.emitHotEvent('hotswap:error', { files, error: new HotswapError(ERROR_CODES.HOT_CALLBACK, `Reload participant ${participant.name} threw in commit: ${String(error)}`, { cause: error }) });
+      }
     }
     timings.commit = performance.now() - tc;
 
@@ -188,6 +224,13 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     };
   } catch (caught) {
     const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, `Reload failed: ${String(caught)}`, { cause: caught });
+    for (const participant of prepared) {
+      try {
+        await participant.abort?.(view);
+      } catch {
+        // abort must not mask the original error
+      }
+    }
     for (const instance of staging.created) {
       if (instance.node.staged === instance) instance.node.staged = undefined;
       // A failed first load of a new file leaves nothing behind.

@@ -5,6 +5,7 @@
  */
 import { resolve as resolvePath, join } from 'node:path';
 import { ERROR_CODES, HotswapError, isHotswapError } from '../errors.ts';
+import type { ReloadParticipant } from '../reload/participant.ts';
 import type { ReloadRequest } from '../reload/transaction.ts';
 import { runReloadTransaction } from '../reload/transaction.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
@@ -85,6 +86,7 @@ export class Runtime {
   #reloadCount = 0;
   #closing: Promise<void> | undefined;
   readonly #counts = { committed: 0, failed: 0, skipped: 0 };
+  readonly #participants: ReloadParticipant[] = [];
 
   constructor(options: RuntimeOptions = {}) {
     this.root = resolvePath(options.root ?? process.cwd());
@@ -127,6 +129,48 @@ export class Runtime {
       this.#forgetFailedLiveLoad();
       throw error;
     }
+  }
+
+  /**
+   * Load another root module (a plugin file) in live mode: reloadable, never
+   * pruned when nothing imports it. Rejects if it fails to load.
+   */
+  async load<T = Record<string, unknown>>(file: string): Promise<T> {
+    this.#assertOpen();
+    const path = resolvePath(this.root, file);
+    const node = this.registry.ensureNode(path);
+    node.isRoot = true;
+    await this.#startWatching();
+    try {
+      return (await this.registry.importLive(path)) as T;
+    } catch (error) {
+      this.#forgetFailedLiveLoad();
+      throw error;
+    }
+  }
+
+  /** Take part in every reload transaction (see `ReloadParticipant`). Returns the disposer. */
+  addParticipant(participant: ReloadParticipant): () => void {
+    this.#participants.push(participant);
+    return () => {
+      const index = this.#participants.indexOf(participant);
+      if (index >= 0) this.#participants.splice(index, 1);
+    };
+  }
+
+  /** Project files `file` imports, directly or not (committed versions). */
+  dependenciesOf(file: string): string[] {
+    const start = this.registry.getNode(resolvePath(this.root, file));
+    const seen = new Set<string>();
+    const visit = (node: ModuleNode): void => {
+      for (const dep of node.current?.imports.values() ?? []) {
+        if (seen.has(dep.id)) continue;
+        seen.add(dep.id);
+        visit(dep);
+      }
+    };
+    if (start) visit(start);
+    return [...seen];
   }
 
   /** Reload files now (absolute or root-relative). No files: re-run every loaded module. */
@@ -210,7 +254,7 @@ export class Runtime {
     if (this.#entryFailed && this.#entry) {
       result = await this.#retryEntry(id, files);
     } else {
-      result = await runReloadTransaction({ registry: this.registry, root: this.root, entry: this.#entry }, request, id);
+      result = await runReloadTransaction({ registry: this.registry, root: this.root, entry: this.#entry, participants: this.#participants }, request, id);
     }
     if (result.status === 'committed') this.#counts.committed++;
     else if (result.status === 'failed') this.#counts.failed++;
@@ -258,7 +302,7 @@ export class Runtime {
       onChange: async (set) => {
         this.#emit('change', set);
         if (set.added.length > 0 || set.removed.length > 0) this.registry.resolver.clear();
-        await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed });
+        await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added });
       },
       onError: (error) => this.#emit('error', new HotswapError(ERROR_CODES.USAGE, `Watcher error: ${error.message}`, { cause: error })),
     });

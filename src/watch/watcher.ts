@@ -118,7 +118,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
     batcher.push('unlink', path);
   });
   // chokidar reads CHOKIDAR_USEPOLLING from the environment, so ask it which backend it chose
-  // DISABLED
+  if (!fsw.options.usePolling) fsw.on('raw', guard.onRaw);
   fsw.on('error', (cause) => reportError(fileSystemFailed(cause)));
 
   let resolveReady!: () => void;

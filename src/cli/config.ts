@@ -1,0 +1,89 @@
+/**
+ * Configuration: `hotswap.config.{ts,mts,js,mjs}` or a `hotswap` key in
+ * package.json, overridden by CLI flags. Validated here so a typo is an error
+ * that names the key, not a silently ignored option.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transformSync } from 'oxc-transform';
+import { ERROR_CODES, HotswapError } from '../errors.ts';
+
+export interface HotswapConfig {
+  /** Directories of reloadable project files. */
+  roots?: string[];
+  /** Extra ignore patterns for the watcher (path segments or RegExp sources). */
+  ignore?: (string | RegExp)[];
+  /** Settle window for bursts of saves, ms. */
+  settleMs?: number;
+  watch?: boolean;
+  /** Port of the control server on 127.0.0.1; 0 picks a free one; false turns it off. */
+  control?: { port?: number } | false;
+  /** Keep the process alive after an uncaught exception in app code (reported, attributed). */
+  keepAlive?: boolean;
+}
+
+const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive']);
+const CONFIG_FILES = ['hotswap.config.ts', 'hotswap.config.mts', 'hotswap.config.js', 'hotswap.config.mjs'];
+
+export function defineConfig(config: HotswapConfig): HotswapConfig {
+  return config;
+}
+
+export async function loadConfig(root: string, explicit?: string): Promise<{ config: HotswapConfig; source: string | undefined }> {
+  const file = explicit ? resolve(root, explicit) : CONFIG_FILES.map((f) => join(root, f)).find((f) => existsSync(f));
+  if (explicit && (!file || !existsSync(file))) {
+    throw new HotswapError(ERROR_CODES.CONFIG, `Config file not found: ${explicit}`, { hint: 'Check the path given to --config.' });
+  }
+  if (file) return { config: validate(await importConfig(file), file), source: file };
+  const pkgPath = join(root, 'package.json');
+  if (existsSync(pkgPath)) {
+    try {
+      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { hotswap?: unknown };
+      if (pkg.hotswap !== undefined) return { config: validate(pkg.hotswap, `${pkgPath} ("hotswap" key)`), source: pkgPath };
+    } catch (error) {
+      if (error instanceof HotswapError) throw error;
+      throw new HotswapError(ERROR_CODES.CONFIG, `${pkgPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return { config: {}, source: undefined };
+}
+
+async function importConfig(file: string): Promise<unknown> {
+  try {
+    if (/\.m?ts$/.test(file)) {
+      // Strip types ourselves: Node before 22.18 cannot import .ts without a flag.
+      const { code, errors } = transformSync(file, readFileSync(file, 'utf8'));
+      if (errors[0]) throw new Error(errors[0].message);
+      const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default?: unknown };
+      return mod.default;
+    }
+    return ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+  } catch (error) {
+    throw new HotswapError(ERROR_CODES.CONFIG, `Cannot load ${file}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'The config file must `export default { ... }` and must not import project files.',
+    });
+  }
+}
+
+function validate(value: unknown, where: string): HotswapConfig {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HotswapError(ERROR_CODES.CONFIG, `${where}: the config must be an object`, { hint: 'export default { roots: ["src"] }' });
+  }
+  const config = value as Record<string, unknown>;
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_KEYS.has(key)) throw new HotswapError(ERROR_CODES.CONFIG, `${where}: unknown option "${key}"`, { hint: `Known options: ${[...KNOWN_KEYS].join(', ')}.` });
+  }
+  const bad = (key: string, expected: string): never => {
+    throw new HotswapError(ERROR_CODES.CONFIG, `${where}: "${key}" must be ${expected}`);
+  };
+  if (config['roots'] !== undefined && !(Array.isArray(config['roots']) && config['roots'].every((r) => typeof r === 'string'))) bad('roots', 'an array of directory paths');
+  if (config['ignore'] !== undefined && !(Array.isArray(config['ignore']) && config['ignore'].every((r) => typeof r === 'string' || r instanceof RegExp))) bad('ignore', 'an array of strings or RegExps');
+  if (config['settleMs'] !== undefined && !(typeof config['settleMs'] === 'number' && config['settleMs'] >= 0)) bad('settleMs', 'a number of milliseconds >= 0');
+  if (config['watch'] !== undefined && typeof config['watch'] !== 'boolean') bad('watch', 'true or false');
+  if (config['keepAlive'] !== undefined && typeof config['keepAlive'] !== 'boolean') bad('keepAlive', 'true or false');
+  const control = config['control'];
+  if (control !== undefined && control !== false && !(typeof control === 'object' && control !== null)) bad('control', 'false or { port }');
+  return config as HotswapConfig;
+}

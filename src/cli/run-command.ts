@@ -1,0 +1,127 @@
+/**
+ * `hotswap run <entry> [args...]`: run the entry under the runner with hot
+ * reload. The app's argv, exit code, signals and stdio behave as under plain
+ * `node`; hotswap writes only to stderr.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { loadConfig, type HotswapConfig } from './config.ts';
+import { Reporter, type LogFormat } from './reporter.ts';
+
+export interface RunFlags {
+  root?: string | string[];
+  ignore?: string | string[];
+  settle?: number | string;
+  watch?: boolean;
+  config?: string;
+  verbose?: boolean;
+  logFormat?: string;
+  control?: boolean;
+  controlPort?: number | string;
+  cacheDir?: string;
+  keepAlive?: boolean;
+}
+
+export interface RunningApp {
+  runtime: Runtime;
+  reporter: Reporter;
+  config: HotswapConfig;
+  project: string;
+}
+
+/** Hooks other parts of the CLI attach to a running app (the control server). */
+export const runHooks: { afterStart: ((app: RunningApp, flags: RunFlags) => Promise<void>)[] } = { afterStart: [] };
+
+export async function runCommand(entryArg: string | undefined, appArgs: string[], flags: RunFlags): Promise<void> {
+  if (!entryArg) throw new HotswapError(ERROR_CODES.USAGE, 'Missing entry file', { hint: 'Usage: hotswap run [flags] <entry.ts> [app args...]' });
+  const entry = resolve(entryArg);
+  if (!existsSync(entry)) throw new HotswapError(ERROR_CODES.USAGE, `Entry file not found: ${entryArg}`, { hint: 'Check the path; it is resolved from the current directory.' });
+  const logFormat = parseLogFormat(flags.logFormat);
+  const project = findProjectDir(entry);
+  const { config, source } = await loadConfig(project, flags.config);
+  const enabled = process.env['HOTSWAP_ENABLED'] !== 'false' && process.env['HOTSWAP_ENABLED'] !== '0';
+  const reporter = new Reporter({ format: logFormat, verbose: flags.verbose === true, root: project });
+  const settleMs = parseNumber(flags.settle, 'settle') ?? config.settleMs;
+  const roots = toList(flags.root) ?? config.roots;
+  const watch = enabled && flags.watch !== false && config.watch !== false;
+  const runtime = createRuntime({
+    root: project,
+    ...(roots ? { roots: roots.map((r) => resolve(project, r)) } : {}),
+    enabled,
+    watch: watch ? { ...(settleMs === undefined ? {} : { settleMs }), ignore: [...(config.ignore ?? []), ...(toList(flags.ignore) ?? [])] } : false,
+    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : {}),
+  });
+  runtime.on('reload', (result) => reporter.reload(result));
+  runtime.on('error', (error) => reporter.error(error, 'runtime'));
+  if (source && flags.verbose) reporter.info(`config from ${source}`);
+
+  const keepAlive = watch && flags.keepAlive !== false && config.keepAlive !== false;
+  installProcessHandlers(runtime, reporter, keepAlive);
+  process.argv = [process.execPath, entry, ...appArgs];
+
+  const app: RunningApp = { runtime, reporter, config, project };
+  try {
+    await runtime.import(entry);
+    if (flags.verbose) reporter.info(`started ${entryArg}${enabled ? (watch ? ' (watching)' : '') : ' (hot reload off: HOTSWAP_ENABLED=false)'}`);
+  } catch (error) {
+    reporter.error(error, 'start');
+    if (!watch) {
+      process.exitCode = 1;
+      await runtime.close();
+      return;
+    }
+    reporter.info('waiting for a change to start again');
+  }
+  for (const hook of runHooks.afterStart) await hook(app, flags);
+}
+
+function installProcessHandlers(runtime: Runtime, reporter: Reporter, keepAlive: boolean): void {
+  if (keepAlive) {
+    // Under hot reload a bug in freshly saved code must not take the process down:
+    // report it (with the mapped stack) and keep the last good code serving.
+    process.on('uncaughtException', (error) => reporter.error(error, 'uncaughtException'));
+    process.on('unhandledRejection', (reason) => reporter.error(reason, 'unhandledRejection'));
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = (): void => {
+      // If the app handles the signal itself, it owns the shutdown, as under node.
+      if (process.listenerCount(signal) > 1) return;
+      process.off(signal, onSignal);
+      const forceExit = setTimeout(() => process.kill(process.pid, signal), 5000);
+      forceExit.unref();
+      void runtime.close().finally(() => process.kill(process.pid, signal));
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/** The entry's package directory: nearest package.json upwards, else the entry's directory. */
+export function findProjectDir(entry: string): string {
+  let dir = dirname(entry);
+  for (;;) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return dirname(entry);
+    dir = parent;
+  }
+}
+
+function parseLogFormat(value: string | undefined): LogFormat {
+  if (value === undefined || value === 'pretty') return 'pretty';
+  if (value === 'json') return 'json';
+  throw new HotswapError(ERROR_CODES.USAGE, `Unknown --log-format "${value}"`, { hint: 'Use --log-format pretty or --log-format json.' });
+}
+
+function parseNumber(value: number | string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new HotswapError(ERROR_CODES.USAGE, `--${name} must be a number of milliseconds, got "${value}"`);
+  return n;
+}
+
+function toList(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,34 @@
+/**
+ * Reload participants take part in the transaction the way modules do: a
+ * plugin host re-runs plugin setup against the staged versions in `prepare`
+ * (where a failure aborts the whole reload, so the old versions keep serving)
+ * and swaps its registries inside the synchronous commit step.
+ */
+
+export interface StagedModule {
+  file: string;
+  /** The namespace of the new version (what committed code will see after the commit). */
+  namespace: object;
+}
+
+export interface TransactionView {
+  id: number;
+  /** Modules that get a new version in this transaction. */
+  readonly staged: readonly StagedModule[];
+  /** Files deleted from the roots in this change set. */
+  readonly removed: readonly string[];
+  /** Files created in the roots in this change set (not part of the graph unless something loads them). */
+  readonly added: readonly string[];
+  /** Load a project file as a root within this transaction (e.g. a new plugin); committed with the rest. */
+  load(file: string): Promise<object>;
+}
+
+export interface ReloadParticipant {
+  name: string;
+  /** After the staged versions validated, before commit. Throw (a HotswapError, ideally) to abort. */
+  prepare?(tx: TransactionView): void | Promise<void>;
+  /** Inside the synchronous commit step, after every module swapped. Must not throw. */
+  commit?(tx: TransactionView): void;
+  /** The transaction failed after `prepare` ran: drop what it built. */
+  abort?(tx: TransactionView): void | Promise<void>;
+}
