@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRuntime, type ReloadResult } from '../../src/index.ts';
+import { createProject } from '../support/project.ts';
+
+type Ns = Record<string, any>;
+
+const GOOD = `export function greet(name: string): string {\n  return 'hello ' + name;\n}\n`;
+
+function setup(t: import('node:test').TestContext) {
+  const p = createProject({
+    'src/greet.ts': GOOD,
+    'src/main.ts': `import { greet } from './greet.ts';\nexport const run = () => greet('bob');\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+  });
+  return { p, rt };
+}
+
+function assertFailed(result: ReloadResult, code: string, file: string, line: number): void {
+  assert.equal(result.status, 'failed', `expected a failed reload, got ${result.status}`);
+  if (result.status !== 'failed') return;
+  assert.equal(result.error.code, code, result.error.message);
+  assert.equal(result.error.location?.file, file);
+  assert.equal(result.error.location?.line, line, `line of ${result.error.message}`);
+  assert.ok((result.error.location?.column ?? 0) >= 1);
+  assert.match(result.error.frame ?? '', new RegExp(`> +${line} \\|`), 'the code frame marks the line');
+}
+
+async function assertRecovers(p: ReturnType<typeof createProject>, rt: ReturnType<typeof createRuntime>, main: Ns): Promise<void> {
+  assert.equal(main.run(), 'hello bob', 'the last good version keeps serving');
+  p.write('src/greet.ts', GOOD.replace('hello', 'fixed'));
+  const fixed = await rt.reload(['src/greet.ts']);
+  assert.equal(fixed.status, 'committed');
+  assert.equal(main.run(), 'fixed bob', 'fixing the file reloads normally');
+}
+
+test('a syntax error keeps the last good version and reports file:line:col with a code frame', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `export function greet(name: string): string {\n  return 'hello ' + ;\n}\n`);
+  assertFailed(await rt.reload(['src/greet.ts']), 'HS_SYNTAX', p.path('src/greet.ts'), 2);
+  await assertRecovers(p, rt, main);
+});
+
+test('a throw at top level keeps the last good version', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `${GOOD}\nconst config: Record<string, string> = {};\nif (!config.x) {\n  throw new Error('missing config');\n}\n`);
+  const result = await rt.reload(['src/greet.ts']);
+  assertFailed(result, 'HS_EVALUATION', p.path('src/greet.ts'), 7);
+  assert.match(result.status === 'failed' ? result.error.message : '', /missing config/);
+  await assertRecovers(p, rt, main);
+});
+
+test('a rejected top-level await keeps the last good version', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `${GOOD}await Promise.resolve();\nawait Promise.reject(new Error('db down'));\n`);
+  const result = await rt.reload(['src/greet.ts']);
+  assertFailed(result, 'HS_EVALUATION', p.path('src/greet.ts'), 5);
+  await assertRecovers(p, rt, main);
+});
+
+test('an import of a missing file keeps the last good version and points at the import', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `import { nope } from './does-not-exist.ts';\nexport const used = nope;\n${GOOD}`);
+  assertFailed(await rt.reload(['src/greet.ts']), 'HS_MODULE_NOT_FOUND', p.path('src/greet.ts'), 1);
+  await assertRecovers(p, rt, main);
+});
+
+test('an export removed while an importer still uses it keeps the last good version', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `export function welcome(name: string): string {\n  return 'hi ' + name;\n}\n`);
+  const result = await rt.reload(['src/greet.ts']);
+  assertFailed(result, 'HS_MISSING_EXPORT', p.path('src/main.ts'), 1);
+  assert.match(result.status === 'failed' ? result.error.message : '', /imports "greet"/);
+  await assertRecovers(p, rt, main);
+});
+
+test('a function export that becomes a value is refused (callers hold its forwarder)', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `export const greet = 'not a function';\n`);
+  const result = await rt.reload(['src/greet.ts']);
+  assert.equal(result.status, 'failed');
+  assert.equal(result.status === 'failed' && result.error.code, 'HS_EXPORT_KIND_CHANGED');
+  await assertRecovers(p, rt, main);
+});
+
+test('a failed staging leaks no timers of the broken version', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  const g = globalThis as any;
+  g.__leak = 0;
+  t.after(() => delete g.__leak);
+  p.write('src/greet.ts', `${GOOD}setInterval(() => { (globalThis as any).__leak++; }, 1);\nthrow new Error('after timer');\n`);
+  assert.equal((await rt.reload(['src/greet.ts'])).status, 'failed');
+  const seen = g.__leak;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(g.__leak, seen, 'the interval of the aborted version was cleared');
+  await assertRecovers(p, rt, main);
+});
+
+test('an error in reloaded code has a stack trace that points at the .ts source line', async (t) => {
+  const { p, rt } = setup(t);
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/greet.ts', `type Name = string;\n\ninterface Options {\n  loud: boolean;\n}\n\nexport function greet(name: Name, options?: Options): string {\n  if (name === 'bob') throw new Error('no bobs');\n  return options?.loud ? name.toUpperCase() : name;\n}\n`);
+  assert.equal((await rt.reload(['src/greet.ts'])).status, 'committed');
+  let stack = '';
+  try {
+    main.run();
+  } catch (error) {
+    stack = (error as Error).stack ?? '';
+  }
+  assert.match(stack, /no bobs/);
+  assert.ok(stack.includes(`${p.path('src/greet.ts')}:8:`), `stack points at greet.ts line 8:\n${stack}`);
+  assert.ok(stack.includes(`${p.path('src/main.ts')}:2:`), `and at main.ts line 2:\n${stack}`);
+  assert.ok(!stack.includes('?v='), 'no internal script names');
+});
+
+test('a broken entry at startup rejects with a located error, and a fix starts it', async (t) => {
+  const p = createProject({ 'src/main.ts': `export const x = ;\n` });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  await assert.rejects(rt.import('src/main.ts'), (error: any) => error.code === 'HS_SYNTAX' && error.location.line === 1);
+  p.write('src/main.ts', `export const x = 1;\n`);
+  const result = await rt.reload(['src/main.ts']);
+  assert.equal(result.status, 'committed');
+});
