@@ -17,6 +17,16 @@ export const ERROR_CODES = {
   CONFIG: 'HS_CONFIG',
   USAGE: 'HS_USAGE',
   CLOSED: 'HS_CLOSED',
+  /** Control API: missing or wrong bearer token (401). */
+  CONTROL_AUTH: 'HS_CONTROL_AUTH',
+  /** Control API: foreign Host/Origin, or a read-only token on a write endpoint (403). */
+  CONTROL_FORBIDDEN: 'HS_CONTROL_FORBIDDEN',
+  /** Control API: malformed, oversized or invalid request body (400/413/415). */
+  CONTROL_BAD_REQUEST: 'HS_CONTROL_BAD_REQUEST',
+  /** Control API: unknown route or module (404). */
+  CONTROL_NOT_FOUND: 'HS_CONTROL_NOT_FOUND',
+  /** CLI: no running hotswap process answers for this project. */
+  NOT_RUNNING: 'HS_NOT_RUNNING',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -66,8 +66,10 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       }
       continue;
     }
+    // A file that comes back after a delete gets a fresh version, so status recovers visibly.
+    const restored = node.missing;
     node.missing = false;
-    const forced = request.force?.includes(file) ?? false;
+    const forced = (request.force?.includes(file) ?? false) || restored;
     if (!forced && node.current?.status === 'evaluated' && node.current.hash === read.hash && node.lastError === undefined) continue;
     staging.sources.set(file, read);
     staging.rerun.add(node);

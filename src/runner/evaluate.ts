@@ -16,9 +16,18 @@ export const ESM_PARAMS = [
   'setTimeout',
   'setInterval',
   'setImmediate',
+  '__hotswap_version__',
 ] as const;
 
-export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate'] as const;
+export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;
+
+/**
+ * The closure forces `__hotswap_version__` into the module's V8 context, which
+ * every function the module creates holds. So the sentinel object passed for
+ * it lives exactly as long as anything of that version is reachable: the
+ * version tracker watches it to report leaked versions.
+ */
+const PIN_VERSION = 'void (() => __hotswap_version__);';
 
 export type ModuleFunction = (...args: unknown[]) => unknown;
 
@@ -26,7 +35,7 @@ export function compileModule(instance: ModuleInstance): ModuleFunction {
   const { transformed } = instance;
   const esm = transformed.format === 'esm';
   const params = (esm ? ESM_PARAMS : CJS_PARAMS).join(', ');
-  const head = esm ? `(async function (${params}) {"use strict";` : `(function (${params}) {`;
+  const head = esm ? `(async function (${params}) {"use strict";${PIN_VERSION}` : `(function (${params}) {${PIN_VERSION}`;
   const source = `${head}\n${transformed.code}\n})`;
   return vm.runInThisContext(source, { filename: scriptName(instance.node.id, instance.version), lineOffset: -1 }) as ModuleFunction;
 }

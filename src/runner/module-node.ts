@@ -33,6 +33,8 @@ export class ModuleInstance {
   readonly chain: readonly ModuleNode[];
   /** Names this module defines itself (re-exports are not wrapped again). */
   readonly localExports: ReadonlySet<string>;
+  /** Held by the module's V8 context: alive while any function of this version is (see evaluate.ts). */
+  readonly sentinel: { module: string; version: number };
   status: InstanceStatus = 'evaluating';
   evaluatingTopLevel = true;
   evaluation: Promise<void> = Promise.resolve();
@@ -48,6 +50,7 @@ export class ModuleInstance {
     this.hash = hash;
     this.staging = staging;
     this.chain = chain;
+    this.sentinel = { module: node.id, version: this.version };
     this.localExports = new Set(transformed.exports.filter((e) => e.local).map((e) => e.name));
   }
 

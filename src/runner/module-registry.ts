@@ -145,7 +145,7 @@ export class ModuleRegistry {
     const script = scriptName(node.id, instance.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#rememberScript(node, script);
-    this.#options.versions.track(instance, node.id, instance.version);
+    this.#options.versions.track(instance.sentinel, node.id, instance.version);
     if (staging) {
       node.staged = instance;
       staging.created.push(instance);
@@ -171,7 +171,7 @@ export class ModuleRegistry {
       const [timeout, interval, immediate] = trackedTimers(instance);
       if (instance.transformed.format === 'cjs') {
         const require = this.#createRequire(instance, staging);
-        fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate);
+        fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, instance.sentinel);
       } else {
         const meta = {
           url: node.url,
@@ -192,6 +192,7 @@ export class ModuleRegistry {
           timeout,
           interval,
           immediate,
+          instance.sentinel,
         );
       }
       instance.status = 'evaluated';

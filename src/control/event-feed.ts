@@ -1,0 +1,204 @@
+/**
+ * What the control plane knows beyond the runtime's own counters: the reload
+ * in flight, the last outcome, the current error, recent phase timings and a
+ * ring of recent events (for `logs` and for clients that reconnect with
+ * `Last-Event-ID`). Events carry project-relative paths and serialized errors,
+ * ready for JSON.
+ */
+import { relativePath, serializeError, type SerializedError } from '../errors.ts';
+import type { PhaseTimings, ReloadResult } from '../reload/reload-result.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { ChangeSet } from '../watch/watcher.ts';
+import { PhaseSamples } from './phase-samples.ts';
+import { controlProviders, watchControlProviders, type ControlProvider } from './providers.ts';
+
+export const EVENT_TYPES = {
+  RELOAD_START: 'reload:start',
+  RELOAD_COMMITTED: 'reload:committed',
+  RELOAD_FAILED: 'reload:failed',
+  RELOAD_SKIPPED: 'reload:skipped',
+  RELOAD_DECLINED: 'reload:declined',
+  FILE: 'file',
+  ERROR: 'error',
+} as const;
+
+export interface FeedEvent {
+  /** Increasing from 1; the SSE `id`. */
+  seq: number;
+  /** `reload:*`, `file`, `error`, or `<provider>:<type>`. */
+  type: string;
+  /** ms since the epoch */
+  at: number;
+  data: Record<string, unknown>;
+}
+
+export interface ReloadSummary {
+  id: number;
+  status: ReloadResult['status'];
+  files: string[];
+  /** ms since the epoch */
+  startedAt: number;
+  /** Total duration, ms (0 for skipped/declined). */
+  total: number;
+  /** committed: modules that got a new version; rerun: importers that re-ran. */
+  updated: string[];
+  rerun: string[];
+  error: SerializedError | null;
+}
+
+export interface EventFeedOptions {
+  runtime: Runtime;
+  /** Ring size of recent events. @default 500 */
+  capacity?: number;
+}
+
+export class EventFeed {
+  readonly runtime: Runtime;
+  readonly samples = new PhaseSamples();
+  /** When the feed (the control server) started, ms since the epoch. */
+  readonly startedAt = Date.now();
+  /** The reload in progress, if any. */
+  inFlight: { id: number; files: string[]; startedAt: number } | undefined;
+  /** The last finished reload. */
+  lastReload: ReloadSummary | undefined;
+  /** Error of the last failed reload; cleared by the next committed one. */
+  currentError: SerializedError | undefined;
+  readonly #capacity: number;
+  readonly #events: FeedEvent[] = [];
+  #seq = 0;
+  readonly #listeners = new Set<(event: FeedEvent) => void>();
+  readonly #disposers: (() => void)[] = [];
+  readonly #providerDisposers = new Map<ControlProvider, () => void>();
+
+  constructor(options: EventFeedOptions) {
+    this.runtime = options.runtime;
+    this.#capacity = options.capacity ?? 500;
+    const { runtime } = this;
+    this.#disposers.push(
+      runtime.on('reload:start', ({ id, files }) => {
+        this.inFlight = { id, files: files.map((f) => this.rel(f)), startedAt: Date.now() };
+        this.#push(EVENT_TYPES.RELOAD_START, { id, files: this.inFlight.files });
+      }),
+      runtime.on('reload', (result) => this.#onReload(result)),
+      runtime.on('change', (set: ChangeSet) => {
+        this.#push(EVENT_TYPES.FILE, { changed: set.changed.map((f) => this.rel(f)), added: set.added.map((f) => this.rel(f)), removed: set.removed.map((f) => this.rel(f)) });
+      }),
+      runtime.on('error', (error) => this.#push(EVENT_TYPES.ERROR, { error: this.#serialize(error) })),
+      watchControlProviders((change, provider) => (change === 'added' ? this.#subscribeProvider(provider) : this.#unsubscribeProvider(provider))),
+    );
+    for (const provider of controlProviders()) this.#subscribeProvider(provider);
+  }
+
+  /** Project-relative path for display. */
+  rel(file: string): string {
+    return relativePath(file, this.runtime.root);
+  }
+
+  /** Recent events after `afterSeq` (all kept ones by default), oldest first, at most `limit`. */
+  recent(afterSeq = 0, limit = this.#capacity): FeedEvent[] {
+    const after = this.#events.filter((e) => e.seq > afterSeq);
+    return after.slice(Math.max(0, after.length - limit));
+  }
+
+  /** Receive every event from now on; returns the disposer. */
+  subscribe(listener: (event: FeedEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): void {
+    for (const dispose of this.#disposers.splice(0)) dispose();
+    for (const dispose of this.#providerDisposers.values()) dispose();
+    this.#providerDisposers.clear();
+    this.#listeners.clear();
+  }
+
+  #onReload(result: ReloadResult): void {
+    this.inFlight = undefined;
+    const base = { id: result.id, files: result.files.map((f) => this.rel(f)) };
+    const summary: ReloadSummary = { ...base, status: result.status, startedAt: result.startedAt, total: 0, updated: [], rerun: [], error: null };
+    switch (result.status) {
+      case 'committed':
+        this.samples.add(result.timings);
+        this.currentError = undefined;
+        summary.total = result.timings.total;
+        summary.updated = result.updated.map((u) => this.rel(u.file));
+        summary.rerun = result.rerun.map((r) => this.rel(r.file));
+        this.lastReload = summary;
+        this.#push(EVENT_TYPES.RELOAD_COMMITTED, {
+          ...base,
+          updated: result.updated.map((u) => ({ path: this.rel(u.file), version: u.version })),
+          rerun: result.rerun.map((r) => ({ path: this.rel(r.file), reason: r.reason })),
+          pruned: result.pruned.map((f) => this.rel(f)),
+          timings: roundTimings(result.timings),
+        });
+        return;
+      case 'failed': {
+        const error = this.#serialize(result.error);
+        this.currentError = error;
+        summary.total = result.timings.total;
+        summary.error = error;
+        this.lastReload = summary;
+        this.#push(EVENT_TYPES.RELOAD_FAILED, { ...base, error, restored: result.restored, timings: roundTimings(result.timings) });
+        return;
+      }
+      case 'skipped':
+        // A save without a change is not news for the status line, but clients see it happened.
+        this.#push(EVENT_TYPES.RELOAD_SKIPPED, { ...base, reason: result.reason });
+        return;
+      case 'declined':
+        this.lastReload = summary;
+        this.#push(EVENT_TYPES.RELOAD_DECLINED, { ...base, module: this.rel(result.module) });
+        return;
+      default:
+        result satisfies never;
+    }
+  }
+
+  #serialize(error: unknown): SerializedError {
+    const data = serializeError(error);
+    return data.location ? { ...data, location: { ...data.location, file: this.rel(data.location.file) } } : data;
+  }
+
+  #subscribeProvider(provider: ControlProvider): void {
+    if (!provider.subscribe || this.#providerDisposers.has(provider)) return;
+    try {
+      const dispose = provider.subscribe((type, data) => this.#push(`${provider.name}:${type}`, { provider: provider.name, event: type, detail: toJsonSafe(data) }));
+      this.#providerDisposers.set(provider, dispose);
+    } catch (error) {
+      this.#push(EVENT_TYPES.ERROR, { error: this.#serialize(error), provider: provider.name });
+    }
+  }
+
+  #unsubscribeProvider(provider: ControlProvider): void {
+    this.#providerDisposers.get(provider)?.();
+    this.#providerDisposers.delete(provider);
+  }
+
+  #push(type: string, data: Record<string, unknown>): void {
+    const event: FeedEvent = { seq: ++this.#seq, type, at: Date.now(), data };
+    this.#events.push(event);
+    if (this.#events.length > this.#capacity) this.#events.shift();
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // one broken stream must not starve the others
+      }
+    }
+  }
+}
+
+/** Microsecond precision is noise in a feed; three decimals keep sub-ms phases visible. */
+export function roundTimings(timings: PhaseTimings): PhaseTimings {
+  const r = (n: number): number => Math.round(n * 1000) / 1000;
+  return { stage: r(timings.stage), validate: r(timings.validate), commit: r(timings.commit), dispose: r(timings.dispose), total: r(timings.total) };
+}
+
+function toJsonSafe(value: unknown): unknown {
+  try {
+    return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+  } catch {
+    return String(value);
+  }
+}

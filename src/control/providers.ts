@@ -1,0 +1,66 @@
+/**
+ * Optional data sources the control plane shows beside the runtime's own:
+ * the plugin host registers one named `plugins` (its `stats()` and its
+ * events). Stats appear under `stats.providers[name]`; events go out on the
+ * event stream as `<name>:<type>`.
+ *
+ * The registry lives on `globalThis` under a `Symbol.for` key: the app may
+ * load hotswap from dist/ while the CLI runs from src/ (or two copies of the
+ * package are installed), and both must meet in one registry.
+ */
+
+export interface ControlProvider {
+  /** Key in `/api/stats` (`providers.<name>`) and prefix of its event names. Unique. */
+  name: string;
+  /** A JSON-serializable snapshot, read on every stats request. */
+  stats?(): unknown;
+  /** Forward events to `emit`; return the disposer. */
+  subscribe?(emit: (type: string, data: unknown) => void): () => void;
+}
+
+interface ProviderRegistry {
+  providers: Map<string, ControlProvider>;
+  listeners: Set<(change: 'added' | 'removed', provider: ControlProvider) => void>;
+}
+
+const KEY = Symbol.for('hotswap.control.providers');
+
+function registry(): ProviderRegistry {
+  const holder = globalThis as unknown as Record<symbol, ProviderRegistry | undefined>;
+  return (holder[KEY] ??= { providers: new Map(), listeners: new Set() });
+}
+
+/** Register a provider (replacing one of the same name); returns the disposer. */
+export function registerControlProvider(provider: ControlProvider): () => void {
+  const reg = registry();
+  const previous = reg.providers.get(provider.name);
+  if (previous) notify('removed', previous);
+  reg.providers.set(provider.name, provider);
+  notify('added', provider);
+  return () => {
+    if (reg.providers.get(provider.name) !== provider) return;
+    reg.providers.delete(provider.name);
+    notify('removed', provider);
+  };
+}
+
+export function controlProviders(): ControlProvider[] {
+  return [...registry().providers.values()];
+}
+
+/** Be told when providers come and go; returns the disposer. */
+export function watchControlProviders(listener: (change: 'added' | 'removed', provider: ControlProvider) => void): () => void {
+  const { listeners } = registry();
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function notify(change: 'added' | 'removed', provider: ControlProvider): void {
+  for (const listener of registry().listeners) {
+    try {
+      listener(change, provider);
+    } catch {
+      // a listener's bug must not stop a provider from registering
+    }
+  }
+}
