@@ -12,11 +12,14 @@
  * leaf.ts (write a temp file, rename over), and 20 save bursts (two saves 0–40 ms apart: the
  * second one must end up serving: no lost save).
  *
- * Usage: node bench/reload-latency.ts [--sizes 10,100,1000] [--edits 50] [--out file.json]
+ * Then the 1,000-module app again with its modules spread over directories of 50 ('nested'
+ * layout: leaf and shared edits), which isolates the cost of one directory of 1,000 files.
+ *
+ * Usage: node bench/reload-latency.ts [--sizes 10,100,1000] [--edits 50] [--no-nested] [--settle ms] [--out file.json]
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateApp, renderLeaf, renderShared, type GeneratedApp } from './fixtures/generate-app.ts';
+import { generateApp, renderLeaf, renderShared, type GeneratedApp, type Layout } from './fixtures/generate-app.ts';
 import type { ChildProcess } from 'node:child_process';
 import { HOTSWAP_BIN, HttpClient, argValue, spawnServer, log, machineInfo, ms, removeDir, sleep, stopChild, summarize, tempDir, writeResult, type Summary } from './lib/util.ts';
 
@@ -31,6 +34,8 @@ interface Timings {
 interface ReloadEvent {
   at: number;
   id: number;
+  /** Date.now() when the transaction started */
+  startedAt: number;
   status: string;
   files: string[];
   timings: Timings | undefined;
@@ -46,6 +51,8 @@ interface EditSample {
   statuses: string[];
   /** hotswap's timings of the last committed reload of this edit */
   timings: Timings | undefined;
+  /** wall-clock ms from the write to the start of the first reload transaction (1 ms resolution) */
+  writeToReloadStart: number | undefined;
 }
 
 export interface ScenarioResult {
@@ -59,6 +66,8 @@ export interface ScenarioResult {
   phaseMedians: Omit<Timings, 'total'>;
   /** end-to-end minus in-process: watcher, batcher, HTTP */
   outsideReloadMedian: number;
+  /** write → start of the first reload transaction (Date.now() resolution): the watcher's share */
+  writeToReloadStartMedian: number;
   lost: number;
   reloadsPerEdit: Summary;
   statusCounts: Record<string, number>;
@@ -70,6 +79,7 @@ export interface ScenarioResult {
 
 export interface SizeResult {
   modules: number;
+  layout: Layout;
   startMs: number;
   scenarios: ScenarioResult[];
   /** stderr lines that were not reload events (errors, warnings), first 20 */
@@ -125,6 +135,7 @@ class HotswapProcess {
       this.events.push({
         at,
         id: Number(data['id']),
+        startedAt: Number(data['startedAt']),
         status: String(data['status']),
         files: Array.isArray(data['files']) ? (data['files'] as string[]) : [],
         timings: data['timings'] as Timings | undefined,
@@ -157,6 +168,7 @@ async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<Scenar
     const token = `${plan.name}-${k}-${process.hrtime.bigint().toString(36)}`;
     const firstEvent = proc.events.length;
     const t0 = await plan.write(token, k);
+    const wallT0 = performance.timeOrigin + t0;
     const seen = await proc.client.pollUntil(plan.route, token, EDIT_TIMEOUT_MS);
     await sleep(GAP_MS);
     const events = proc.events.slice(firstEvent);
@@ -167,6 +179,7 @@ async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<Scenar
       httpErrors: seen?.errors ?? 0,
       statuses: events.map((e) => e.status),
       timings: committed.at(-1)?.timings,
+      writeToReloadStart: events[0] ? events[0].startedAt - wallT0 : undefined,
     };
     if (!seen) log(`  ! ${plan.name} edit ${k}: new content not served after ${EDIT_TIMEOUT_MS} ms (events: ${sample.statuses.join(', ') || 'none'})`);
     if (k >= plan.warmup) samples.push(sample);
@@ -191,6 +204,7 @@ async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<Scenar
       dispose: summarize(timings.map((t) => t.dispose)).median,
     },
     outsideReloadMedian: summarize(samples.flatMap((s) => (s.latency !== undefined && s.timings ? [s.latency - s.timings.total] : []))).median,
+    writeToReloadStartMedian: summarize(samples.flatMap((s) => (s.writeToReloadStart === undefined ? [] : [s.writeToReloadStart]))).median,
     lost: samples.filter((s) => s.latency === undefined).length,
     reloadsPerEdit: summarize(samples.map((s) => s.statuses.length)),
     statusCounts,
@@ -201,18 +215,28 @@ async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<Scenar
   log(
     `  ${plan.name.padEnd(14)} N=${String(proc.app.modules).padEnd(5)} median ${ms(latency.median)} ms · p95 ${ms(latency.p95)} · min ${ms(latency.min)} · max ${ms(latency.max)}` +
       ` · in-process ${ms(inProcessTotal.median)} ms (stage ${ms(result.phaseMedians.stage)}, validate ${ms(result.phaseMedians.validate)}, commit ${ms(result.phaseMedians.commit)}, dispose ${ms(result.phaseMedians.dispose)})` +
-      ` · lost ${result.lost} · reloads ${JSON.stringify(statusCounts)}`,
+      ` · write→reload start ${ms(result.writeToReloadStartMedian)} ms · lost ${result.lost} · reloads ${JSON.stringify(statusCounts)}`,
   );
   return result;
 }
 
-async function benchSize(modules: number, edits: number): Promise<SizeResult> {
-  const dir = tempDir(`latency-${modules}`);
-  const app = generateApp(dir, modules);
+interface SizePlan {
+  modules: number;
+  layout: Layout;
+  /** shared.ts edits (0: none) */
+  sharedEdits: number;
+  /** atomic saves and save bursts too */
+  extras: boolean;
+}
+
+async function benchSize(plan: SizePlan, edits: number): Promise<SizeResult> {
+  const { modules, layout } = plan;
+  const dir = tempDir(`latency-${modules}-${layout}`);
+  const app = generateApp(dir, modules, { layout });
   const proc = new HotswapProcess(app);
   try {
     await proc.start();
-    log(`N=${modules}: started in ${ms(proc.startMs)} ms (cold cache)`);
+    log(`N=${modules} (${layout}): started in ${ms(proc.startMs)} ms (cold cache)`);
     const scenarios: ScenarioResult[] = [];
     scenarios.push(
       await runScenario(proc, {
@@ -228,12 +252,12 @@ async function benchSize(modules: number, edits: number): Promise<SizeResult> {
         },
       }),
     );
-    if (modules >= 1000) {
+    if (plan.sharedEdits > 0) {
       scenarios.push(
         await runScenario(proc, {
           name: 'shared',
           route: '/shared',
-          edits: 20,
+          edits: plan.sharedEdits,
           warmup: WARMUP,
           write: (token) => {
             const content = renderShared(token);
@@ -243,6 +267,8 @@ async function benchSize(modules: number, edits: number): Promise<SizeResult> {
           },
         }),
       );
+    }
+    if (plan.extras) {
       const temp = join(app.dir, '..', `${app.modules}-leaf.ts.tmp`);
       scenarios.push(
         await runScenario(proc, {
@@ -281,23 +307,28 @@ async function benchSize(modules: number, edits: number): Promise<SizeResult> {
       );
     }
     const failedReloads = proc.events.filter((e) => e.status === 'failed').slice(0, 10).map((e) => ({ id: e.id, files: e.files, error: e.error }));
-    return { modules, startMs: proc.startMs, scenarios, otherStderr: proc.otherStderr, failedReloads };
+    return { modules, layout, startMs: proc.startMs, scenarios, otherStderr: proc.otherStderr, failedReloads };
   } finally {
     await proc.stop();
     removeDir(dir);
   }
 }
 
-export async function runReloadLatency(sizes = [10, 100, 1000], edits = 50): Promise<ReloadLatencyResult> {
+/**
+ * `nested`: also the 1,000-module app with its mods spread over directories of 50 files (the flat
+ * app has 1,000 files in one directory, which makes the watcher rescan it on every event).
+ */
+export async function runReloadLatency(sizes = [10, 100, 1000], edits = 50, nested = true): Promise<ReloadLatencyResult> {
   const results: SizeResult[] = [];
-  for (const modules of sizes) results.push(await benchSize(modules, edits));
+  for (const modules of sizes) results.push(await benchSize({ modules, layout: 'flat', sharedEdits: modules >= 1000 ? 20 : 0, extras: modules >= 1000 }, edits));
+  if (nested) results.push(await benchSize({ modules: 1000, layout: 'nested', sharedEdits: 20, extras: false }, edits));
   return { benchmark: 'reload-latency', machine: machineInfo(), settleMs: argValue('settle') ?? 'default', gapMs: GAP_MS, sizes: results };
 }
 
 if (import.meta.main) {
   const sizes = (argValue('sizes') ?? '10,100,1000').split(',').map(Number);
   const edits = Number(argValue('edits') ?? 50);
-  const result = await runReloadLatency(sizes, edits);
+  const result = await runReloadLatency(sizes, edits, !process.argv.includes('--no-nested'));
   for (const size of result.sizes) {
     if (size.otherStderr.length > 0) log(`N=${size.modules} other stderr:\n  ${size.otherStderr.join('\n  ')}`);
     if (size.failedReloads.length > 0) log(`N=${size.modules} failed reloads: ${JSON.stringify(size.failedReloads).slice(0, 2000)}`);

@@ -27,6 +27,24 @@ export const ERROR_CODES = {
   CONTROL_NOT_FOUND: 'HS_CONTROL_NOT_FOUND',
   /** CLI: no running hotswap process answers for this project. */
   NOT_RUNNING: 'HS_NOT_RUNNING',
+  /** Plugin host: a plugin file's default export is not a `definePlugin(...)` definition. */
+  PLUGIN_INVALID: 'HS_PLUGIN_INVALID',
+  /** Plugin host: `setup` threw, rejected or did not finish in time. */
+  PLUGIN_SETUP: 'HS_PLUGIN_SETUP',
+  /** Plugin host: `health` returned false or threw. */
+  PLUGIN_HEALTH: 'HS_PLUGIN_HEALTH',
+  /** Plugin host: `smoke` threw against the staged version. */
+  PLUGIN_SMOKE: 'HS_PLUGIN_SMOKE',
+  /** Plugin host: two plugins share a name or register the same tool, command or route. */
+  PLUGIN_CONFLICT: 'HS_PLUGIN_CONFLICT',
+  /** Plugin host: no plugin by that name or file. */
+  PLUGIN_NOT_FOUND: 'HS_PLUGIN_NOT_FOUND',
+  /** Plugin host: no enabled plugin registers this tool. */
+  TOOL_NOT_FOUND: 'HS_TOOL_NOT_FOUND',
+  /** Plugin host: no enabled plugin registers this command. */
+  COMMAND_NOT_FOUND: 'HS_COMMAND_NOT_FOUND',
+  /** Plugin host: an asset file is missing, or a JSON asset does not parse. */
+  ASSET: 'HS_ASSET',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { publishRuntime } from '../plugins/current-runtime.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
 
@@ -53,6 +54,8 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     watch: watch ? { ...(settleMs === undefined ? {} : { settleMs }), ignore: [...(config.ignore ?? []), ...(toList(flags.ignore) ?? [])] } : false,
     ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : {}),
   });
+  // The app can embed a plugin host in this runtime: createPluginHost() finds it through currentRuntime().
+  publishRuntime(runtime);
   runtime.on('reload', (result) => reporter.reload(result));
   runtime.on('error', (error) => reporter.error(error, 'runtime'));
   if (source && flags.verbose) reporter.info(`config from ${source}`);

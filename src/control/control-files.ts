@@ -79,6 +79,16 @@ export function findControlProject(from: string): string | undefined {
   }
 }
 
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function writeSecret(file: string, value: string): void {
   writeAtomic(file, `${value}\n`, 0o600);
 }

@@ -115,49 +115,26 @@ export class EventFeed {
 
   #onReload(result: ReloadResult): void {
     this.inFlight = undefined;
-    const base = { id: result.id, files: result.files.map((f) => this.rel(f)) };
-    const summary: ReloadSummary = { ...base, status: result.status, startedAt: result.startedAt, total: 0, updated: [], rerun: [], error: null };
-    switch (result.status) {
-      case 'committed':
-        this.samples.add(result.timings);
-        this.currentError = undefined;
-        summary.total = result.timings.total;
-        summary.updated = result.updated.map((u) => this.rel(u.file));
-        summary.rerun = result.rerun.map((r) => this.rel(r.file));
-        this.lastReload = summary;
-        this.#push(EVENT_TYPES.RELOAD_COMMITTED, {
-          ...base,
-          updated: result.updated.map((u) => ({ path: this.rel(u.file), version: u.version })),
-          rerun: result.rerun.map((r) => ({ path: this.rel(r.file), reason: r.reason })),
-          pruned: result.pruned.map((f) => this.rel(f)),
-          timings: roundTimings(result.timings),
-        });
-        return;
-      case 'failed': {
-        const error = this.#serialize(result.error);
-        this.currentError = error;
-        summary.total = result.timings.total;
-        summary.error = error;
-        this.lastReload = summary;
-        this.#push(EVENT_TYPES.RELOAD_FAILED, { ...base, error, restored: result.restored, timings: roundTimings(result.timings) });
-        return;
-      }
-      case 'skipped':
-        // A save without a change is not news for the status line, but clients see it happened.
-        this.#push(EVENT_TYPES.RELOAD_SKIPPED, { ...base, reason: result.reason });
-        return;
-      case 'declined':
-        this.lastReload = summary;
-        this.#push(EVENT_TYPES.RELOAD_DECLINED, { ...base, module: this.rel(result.module) });
-        return;
-      default:
-        result satisfies never;
+    const { type, data } = describeReload(result, (f) => this.rel(f));
+    const summary: ReloadSummary = { id: result.id, status: result.status, files: data.files, startedAt: result.startedAt, total: 0, updated: [], rerun: [], error: null };
+    if (result.status === 'committed') {
+      this.samples.add(result.timings);
+      this.currentError = undefined;
+      summary.total = result.timings.total;
+      summary.updated = result.updated.map((u) => this.rel(u.file));
+      summary.rerun = result.rerun.map((r) => this.rel(r.file));
+    } else if (result.status === 'failed') {
+      this.currentError = data.error as SerializedError;
+      summary.total = result.timings.total;
+      summary.error = this.currentError;
     }
+    // A save without a change is not news for the status line, but clients still see it happened.
+    if (result.status !== 'skipped') this.lastReload = summary;
+    this.#push(type, data);
   }
 
   #serialize(error: unknown): SerializedError {
-    const data = serializeError(error);
-    return data.location ? { ...data, location: { ...data.location, file: this.rel(data.location.file) } } : data;
+    return serializeRelative(error, (f) => this.rel(f));
   }
 
   #subscribeProvider(provider: ControlProvider): void {
@@ -187,6 +164,37 @@ export class EventFeed {
       }
     }
   }
+}
+
+/** A reload result as event data: project-relative paths, serialized error, rounded timings. */
+export function describeReload(result: ReloadResult, rel: (file: string) => string): { type: string; data: Record<string, unknown> & { files: string[] } } {
+  const base = { id: result.id, status: result.status, files: result.files.map(rel) };
+  switch (result.status) {
+    case 'committed':
+      return {
+        type: EVENT_TYPES.RELOAD_COMMITTED,
+        data: {
+          ...base,
+          updated: result.updated.map((u) => ({ path: rel(u.file), version: u.version })),
+          rerun: result.rerun.map((r) => ({ path: rel(r.file), reason: r.reason })),
+          pruned: result.pruned.map(rel),
+          timings: roundTimings(result.timings),
+        },
+      };
+    case 'failed':
+      return { type: EVENT_TYPES.RELOAD_FAILED, data: { ...base, error: serializeRelative(result.error, rel), restored: result.restored, timings: roundTimings(result.timings) } };
+    case 'skipped':
+      return { type: EVENT_TYPES.RELOAD_SKIPPED, data: { ...base, reason: result.reason } };
+    case 'declined':
+      return { type: EVENT_TYPES.RELOAD_DECLINED, data: { ...base, module: rel(result.module) } };
+    default:
+      return result satisfies never;
+  }
+}
+
+function serializeRelative(error: unknown, rel: (file: string) => string): SerializedError {
+  const data = serializeError(error);
+  return data.location ? { ...data, location: { ...data.location, file: rel(data.location.file) } } : data;
 }
 
 /** Microsecond precision is noise in a feed; three decimals keep sub-ms phases visible. */

@@ -21,6 +21,13 @@ export interface TransactionView {
   readonly added: readonly string[];
   /** Load a project file as a root within this transaction (e.g. a new plugin); committed with the rest. */
   load(file: string): Promise<object>;
+  /**
+   * Evaluate new versions of already loaded modules in this transaction although their
+   * source did not change, so their top level sees the staged dependencies (a plugin host
+   * re-runs the plugins above a changed helper). All are marked first, so a module that
+   * imports another of `files` gets its new version. Resolves to the staged namespaces, in order.
+   */
+  rerun(files: readonly string[]): Promise<object[]>;
 }
 
 export interface ReloadParticipant {

@@ -112,6 +112,16 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       await instance.evaluation;
       return node.stagingView;
     },
+    async rerun(rerunFiles: readonly string[]): Promise<object[]> {
+      const nodes = rerunFiles.map((file) => {
+        const node = registry.getNode(file);
+        if (!node?.current) throw new HotswapError(ERROR_CODES.USAGE, `Cannot re-run ${relativePath(file, root)}: it is not loaded`);
+        return node;
+      });
+      for (const node of nodes) if (!node.staged) staging.rerun.add(node);
+      for (const node of nodes) await registry.instanceFor(node, staging, []).evaluation;
+      return nodes.map((node) => node.stagingView);
+    },
   };
   const prepared: ReloadParticipant[] = [];
 

@@ -91,7 +91,8 @@ export function createChangeBatcher(options: ChangeBatcherOptions): ChangeBatche
     let due = leading ? now : lastEventAt + settleMs;
     for (const entry of pending.values()) due = Math.max(due, entry.heldUntil);
     due = Math.min(due, batchStartedAt + maxWaitMs);
-    cancelFlush = due <= now ? scheduler.soon(flush) : scheduler.later(flush, due - now);
+    // rounded up: timers have millisecond resolution and would fire a fraction early
+    cancelFlush = due <= now ? scheduler.soon(flush) : scheduler.later(flush, Math.ceil(due - now));
   }
 
   function flush(): void {

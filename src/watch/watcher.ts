@@ -184,13 +184,21 @@ function normalizeOptions(options: WatcherOptions): WatcherConfig {
  */
 function confirmRemovals(set: ChangeSet): ChangeSet {
   if (set.removed.length === 0) return set;
-  const back = set.removed.filter((path) => statSync(path, { throwIfNoEntry: false })?.isFile() === true);
+  const back = set.removed.filter(isFileNow);
   if (back.length === 0) return set;
   return {
     changed: [...set.changed, ...back].sort(),
     added: set.added,
     removed: set.removed.filter((path) => !back.includes(path)),
   };
+}
+
+function isFileNow(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false; // ENOTDIR, EACCES: not a file we can reload
+  }
 }
 
 function onChangeFailed(cause: unknown, set: ChangeSet): WatchError {

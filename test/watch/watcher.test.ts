@@ -98,7 +98,7 @@ async function startSession(t: TestContext, options: SessionOptions = {}): Promi
       try {
         await onChange?.(set, session);
       } finally {
-        for (const waiter of [...waiters]) waiter();
+        for (const waiter of waiters) waiter();
       }
     },
   });
@@ -110,7 +110,8 @@ async function startSession(t: TestContext, options: SessionOptions = {}): Promi
 const includes = (list: keyof ChangeSet, path: string) => (set: ChangeSet) => set[list].includes(path);
 
 for (const usePolling of [false, true]) {
-  describe(`createWatcher (${usePolling ? 'polling' : 'fs.watch'})`, { timeout: 20_000 }, () => {
+  // concurrent: each test has its own directory and watcher, and mostly waits on the file system
+  describe(`createWatcher (${usePolling ? 'polling' : 'fs.watch'})`, { timeout: 20_000, concurrency: true }, () => {
     test('a single save is one change set with the new content', async (t) => {
       const s = await startSession(t, { usePolling, fixtures: { 'src/a.ts': 'export const a = 1;' } });
       const a = join(s.dir, 'src/a.ts');
@@ -178,6 +179,39 @@ for (const usePolling of [false, true]) {
       unlinkSync(a);
       const set = await s.waitForSet(includes('removed', a), 'the removal');
       assert.deepEqual(set, { changed: [], added: [], removed: [a] });
+    });
+
+    test('a rename is the old path removed and the new one added', async (t) => {
+      const s = await startSession(t, { usePolling, fixtures: { 'src/a.ts': 'x' } });
+      const a = join(s.dir, 'src/a.ts');
+      const b = join(s.dir, 'src/b.ts');
+      renameSync(a, b);
+      await s.waitForSet(includes('removed', a), 'a.ts removed');
+      await s.waitForSet(includes('added', b), 'b.ts added');
+      const reported = s.sets.flatMap((set) => [...set.changed, ...set.added, ...set.removed]);
+      assert.deepEqual(reported.sort(), [a, b]);
+    });
+
+    test('a file can be a root', async (t) => {
+      const dir = makeTempDir(t, { 'main.ts': 'v1', 'other.ts': 'x' });
+      const main = join(dir, 'main.ts');
+      const sets: ChangeSet[] = [];
+      let delivered!: () => void;
+      const seen = new Promise<void>((resolve) => (delivered = resolve));
+      const watcher = createWatcher({
+        roots: [main],
+        usePolling,
+        onChange: (set) => {
+          sets.push(set);
+          delivered();
+        },
+      });
+      t.after(() => watcher.close());
+      await watcher.ready;
+      writeFileSync(join(dir, 'other.ts'), 'not watched');
+      writeFileSync(main, 'v2 of main');
+      await seen;
+      assert.deepEqual(sets, [{ changed: [main], added: [], removed: [] }]);
     });
 
     test('new files are added, in new directories too; directories are not reported', async (t) => {

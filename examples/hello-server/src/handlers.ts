@@ -22,6 +22,11 @@ export function state(_req: IncomingMessage, res: ServerResponse): void {
   res.end(JSON.stringify({ visits: visits.total }));
 }
 
-export function crash(): void {
-  throw new Error('crash route');
+// Throws outside any request: an uncaught exception. Under `hotswap run` it is
+// reported with its .ts location and the server keeps serving.
+export function crash(_req: IncomingMessage, res: ServerResponse): void {
+  setTimeout(() => {
+    throw new Error('crash route');
+  });
+  res.end('scheduled a crash\n');
 }

@@ -24,10 +24,12 @@ export function createRouter(): Router {
         res.end('not found\n');
         return;
       }
-      Promise.resolve(handler(req, res)).catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(`error: ${(error as Error).message}\n`);
-      });
+      Promise.resolve()
+        .then(() => handler(req, res))
+        .catch((error: unknown) => {
+          res.statusCode = 500;
+          res.end(`error: ${(error as Error).message}\n`);
+        });
     },
   };
 }

@@ -1,0 +1,61 @@
+/**
+ * Starts the control server after `hotswap run` started the app (through
+ * `runHooks.afterStart`). A control server that cannot start is reported and
+ * the app keeps running without it: the control plane is never a reason for
+ * the app to go down.
+ */
+import * as v from 'valibot';
+import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { runHooks, type RunFlags, type RunningApp } from '../cli/run-command.ts';
+import { startControlServer, type ControlServer } from './control-server.ts';
+import { ControlConfigSchema, describeIssues } from './schemas.ts';
+
+let installed = false;
+
+/** Register the hook (idempotent). */
+export function installControlHook(): void {
+  if (installed) return;
+  installed = true;
+  runHooks.afterStart.push(async (app, flags) => {
+    await startForApp(app, flags);
+  });
+}
+
+export async function startForApp(app: RunningApp, flags: RunFlags): Promise<ControlServer | undefined> {
+  const { runtime, reporter } = app;
+  if (flags.control === false) return undefined;
+  try {
+    const config = v.safeParse(ControlConfigSchema, app.config.control ?? {});
+    if (!config.success) {
+      throw new HotswapError(ERROR_CODES.CONFIG, `Invalid control config: ${describeIssues(config.issues, 'control')}`, { hint: 'control: { port?: number, allowOrigins?: string[] } or control: false' });
+    }
+    if (config.output === false) return undefined;
+    const port = flags.controlPort === undefined ? (config.output.port ?? 0) : parsePort(flags.controlPort);
+    const server = await startControlServer({ runtime, port, ...(config.output.allowOrigins ? { allowOrigins: config.output.allowOrigins } : {}) });
+    if (server.replacedPid !== undefined) {
+      reporter.info(`another hotswap process (pid ${server.replacedPid}) was registered in .hotswap/control.json; the CLI now talks to this one`);
+    }
+    reporter.info(`control ${server.url} · dashboard ${server.dashboardUrl}`, { event: 'control', url: server.url, dashboard: server.dashboardUrl });
+    // TODO [control 2025-11-22]: replace with a runtime 'close' event or runHooks.beforeClose. Until then the
+    // server is closed (and control.json removed) from here: on SIGINT/SIGTERM run-command closes the runtime and
+    // re-raises the signal, and a process killed by a signal never emits 'exit'.
+    const closeRuntime = runtime.close.bind(runtime);
+    runtime.close = () => {
+      void server.close();
+      return closeRuntime();
+    };
+    return server;
+  } catch (error) {
+    reporter.error(error, 'control');
+    reporter.info('continuing without the control server');
+    return undefined;
+  }
+}
+
+function parsePort(value: number | string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new HotswapError(ERROR_CODES.USAGE, `--control-port must be a port number (0-65535), got "${value}"`, { hint: 'Use 0 for a free port.' });
+  }
+  return port;
+}

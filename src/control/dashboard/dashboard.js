@@ -1,0 +1,362 @@
+// hotswap dashboard. Everything it shows arrives over one event stream (fetch + SSE framing,
+// so the token travels in the Authorization header and never in a URL); the graph and the
+// module list are fetched again only when an event says they changed. No polling.
+import { createGraphView } from './graph.js';
+
+const TOKEN_KEY = 'hotswap.token';
+const FEED_LIMIT = 60;
+const $ = (id) => document.getElementById(id);
+
+// --- token: one-time URL fragment → session storage, fragment removed from the address bar
+function takeToken() {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+const token = takeToken();
+const state = { status: null, stats: null, modules: [], lastSeq: 0, entries: new Map(), streamOk: false };
+
+class AuthError extends Error {}
+
+async function api(path, init = {}) {
+  const response = await fetch(path, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+  if (response.status === 401) throw new AuthError('token rejected');
+  const body = await response.json();
+  if (!response.ok) throw new Error(body?.error?.text ?? `HTTP ${response.status}`);
+  return body;
+}
+
+// --- small DOM helpers (text only: nothing from the server is ever parsed as HTML)
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
+  return node;
+}
+
+const fmtMs = (v) => (v == null ? '–' : v >= 100 ? `${Math.round(v)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`);
+const fmtClock = (at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+function fmtDuration(seconds) {
+  const s = Math.floor(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+function toast(message) {
+  const el = $('toast');
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (el.hidden = true), 4000);
+}
+
+// --- status and stats
+const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', unknown: 'Connecting…' };
+
+function renderStatus(status) {
+  state.status = status;
+  let label = STATE_TEXT[status.state] ?? status.state;
+  if (status.state === 'degraded' && status.lastReload?.status !== 'failed') label = 'Degraded';
+  $('status').dataset.state = status.state;
+  $('status-text').textContent = status.enabled ? label : `${label} · hot reload off`;
+  $('status').title = status.problems.join('\n');
+  $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
+  renderError(status.error);
+}
+
+function renderStats(stats) {
+  state.stats = stats;
+  const set = (id, value, sub) => {
+    $(`stat-${id}`).textContent = value;
+    if (sub !== undefined) $(`stat-${id}-sub`).textContent = sub;
+  };
+  set('reloads', String(stats.reloads), stats.skipped ? `${stats.skipped} without changes` : 'transactions');
+  set('succeeded', String(stats.succeeded), stats.reloads ? `${Math.round((stats.succeeded / Math.max(1, stats.succeeded + stats.failed)) * 100)}% of attempts` : '');
+  set('failed', String(stats.failed), stats.failed ? 'old code kept serving' : 'none');
+  $('stat-failed').classList.toggle('bad', stats.failed > 0);
+  set('modules', String(stats.modules), `${stats.versions.alive} versions alive`);
+  const total = stats.phases.total;
+  $('stat-p50').replaceChildren(total.count ? `${fmtMs(total.p50)} / ${fmtMs(total.p95).replace(' ms', '')}` : '–');
+  $('stat-p50-sub').textContent = total.count ? `last ${total.count} reloads · stage p50 ${fmtMs(stats.phases.stage.p50)}` : 'no reload yet';
+  const lookups = stats.cache.memoryHits + stats.cache.diskHits + stats.cache.misses;
+  set('cache', lookups ? `${Math.round(stats.cache.hitRate * 100)}%` : '–', `${stats.cache.memoryHits + stats.cache.diskHits} hits · ${stats.cache.misses} misses`);
+  const plugins = stats.providers?.plugins;
+  if (plugins && typeof plugins === 'object') {
+    const parts = Object.entries(plugins).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${v} ${k}`);
+    if (parts.length) $('stat-modules-sub').textContent = `plugins: ${parts.slice(0, 3).join(' · ')}`;
+  }
+}
+
+function frameNode(frame) {
+  const pre = h('pre', { class: 'frame' });
+  for (const line of frame.split('\n')) {
+    const marked = line.startsWith('>') || /^\s+\|\s*\^/.test(line);
+    pre.append(marked ? h('span', { class: 'hl', text: line }) : line, '\n');
+  }
+  return pre;
+}
+
+function renderError(error) {
+  $('error-panel').hidden = !error;
+  if (!error) return;
+  $('error-code').textContent = error.code;
+  $('error-where').textContent = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}` : '';
+  $('error-text').textContent = error.text;
+  $('error-frame').replaceWith(Object.assign(error.frame ? frameNode(error.frame) : h('pre', { class: 'frame', hidden: true }), { id: 'error-frame' }));
+  $('error-hint').textContent = error.hint ? `Hint: ${error.hint}` : '';
+}
+
+// --- live feed
+function phasesNode(t) {
+  const parts = ['stage', 'validate', 'commit', 'dispose'];
+  const sum = parts.reduce((s, p) => s + t[p], 0) || 1;
+  return h(
+    'div',
+    { class: 'phases' },
+    h('div', { class: 'phase-bar', title: 'stage · validate · commit · dispose' }, parts.map((p) => h('span', { class: `p-${p}`, style: `width:${(t[p] / sum) * 100}%` }))),
+    h('div', { class: 'phase-legend' }, parts.map((p) => h('span', {}, h('i', { class: `p-${p}` }), `${p} ${fmtMs(t[p])}`)), h('span', {}, h('b', { text: `total ${fmtMs(t.total)}` }))),
+  );
+}
+
+function entryNode(type, d, at) {
+  const kind = type === 'reload:start' ? 'pending' : type.startsWith('reload:') ? type.slice(7) : 'event';
+  const badge = { pending: 'reloading', committed: 'committed', failed: 'failed', skipped: 'no change', declined: 'declined' }[kind] ?? type;
+  const files = (d.files ?? []).join(', ') || 'all modules';
+  const li = h(
+    'li',
+    { class: `entry ${kind}`, 'data-id': d.id ?? '' },
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: files, text: kind === 'event' ? JSON.stringify(d.detail ?? d) : files }), h('time', { text: fmtClock(at) })),
+  );
+  if (kind === 'committed') {
+    const updated = d.updated.map((u) => `${u.path}@v${u.version}`).join(', ');
+    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')}` : ''));
+    li.append(phasesNode(d.timings));
+  } else if (kind === 'failed') {
+    const e = d.error;
+    const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}` : '';
+    li.append(h('div', { class: 'error-line' }, h('code', { text: e.code }), where ? h('span', { class: 'where', text: `${where} ` }) : null, e.text));
+    if (e.frame) li.append(frameNode(e.frame));
+    li.append(phasesNode(d.timings));
+  } else if (kind === 'declined') {
+    li.append(h('div', { class: 'entry-detail', text: `${d.module} declined hot updates: restart the process to apply this change` }));
+  } else if (kind === 'event') {
+    li.querySelector('.badge').textContent = type;
+  }
+  return li;
+}
+
+function addFeedEvent(type, data, at) {
+  if (type === 'file' || type === 'error') return; // file events are folded into their reload; runtime errors show in status
+  const feed = $('feed');
+  const node = entryNode(type, data, at);
+  const existing = data.id !== undefined ? state.entries.get(data.id) : undefined;
+  if (existing?.isConnected) existing.replaceWith(node);
+  else feed.prepend(node);
+  if (data.id !== undefined) state.entries.set(data.id, node);
+  while (feed.children.length > FEED_LIMIT) feed.lastElementChild.remove();
+  $('feed-empty').hidden = feed.children.length > 0;
+  $('feed-count').textContent = `${feed.children.length} shown`;
+}
+
+// --- modules and graph
+let graphView;
+let refreshQueued = null;
+
+function refreshModules() {
+  // coalesce a burst of reload events into one fetch
+  refreshQueued ??= Promise.resolve().then(async () => {
+    refreshQueued = null;
+    const [graph, { modules }] = await Promise.all([api('/api/graph'), api('/api/modules')]);
+    state.modules = modules;
+    graphView.render(graph);
+    renderModules(modules, graph);
+    showModuleInfo(graphView.selected);
+  }).catch(onError);
+  return refreshQueued;
+}
+
+function renderModules(modules, graph) {
+  $('modules-count').textContent = String(modules.length);
+  const recent = new Set(graph.nodes.filter((n) => n.changed || n.rerun).map((n) => n.id));
+  $('modules').replaceChildren(
+    ...modules.map((m) =>
+      h(
+        'tr',
+        { class: recent.has(m.path) ? 'recent' : '' },
+        h('td', {}, m.path, m.error ? h('span', { class: 'err', text: m.error }) : null),
+        h('td', { class: 'num', text: m.version == null ? '–' : `v${m.version}` }),
+        h('td', { class: 'num', text: String(m.imports.length) }),
+        h('td', { class: 'num', text: String(m.importers.length) }),
+        h('td', { class: 'num', text: m.lastReloadAt ? fmtClock(m.lastReloadAt) : '–' }),
+        h('td', {}, h('button', { class: 'btn small', type: 'button', text: 'Reload', onclick: () => reload({ module: m.path }) })),
+      ),
+    ),
+  );
+}
+
+function showModuleInfo(id) {
+  const box = $('graph-info');
+  const m = id && state.modules.find((x) => x.path === id);
+  if (!m) {
+    box.replaceChildren(h('span', { class: 'muted', text: 'Click a module to see what it imports and what imports it. Scroll to zoom, drag to pan.' }));
+    return;
+  }
+  const list = (items) => (items.length ? items.join(', ') : '—');
+  box.replaceChildren(
+    h('h3', {}, m.path, h('span', { class: 'muted', text: m.version == null ? 'not loaded' : `v${m.version}` }), h('button', { class: 'btn small', type: 'button', text: 'Reload module', onclick: () => reload({ module: m.path }) })),
+    h(
+      'dl',
+      {},
+      h('dt', { text: 'imports' }), h('dd', { text: list(m.imports) }),
+      h('dt', { text: 'imported by' }), h('dd', { text: list(m.importers) }),
+      h('dt', { text: 'last reload' }), h('dd', { text: m.lastReloadAt ? fmtClock(m.lastReloadAt) : '—' }),
+      m.error ? [h('dt', { text: 'error' }), h('dd', { text: m.error })] : [],
+    ),
+  );
+}
+
+// --- actions
+async function reload(body = {}) {
+  const button = $('reload-all');
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    const { result } = await api('/api/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (result.status === 'skipped') toast(`Reload #${result.id}: nothing to do (${result.reason})`);
+  } catch (error) {
+    onError(error);
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+}
+
+function onError(error) {
+  if (error instanceof AuthError) return showAuth('The token was rejected: the process was probably restarted and has a new one. Open the new link it printed:');
+  toast(error.message);
+}
+
+function showAuth(reason) {
+  if (reason) $('auth-reason').textContent = reason;
+  $('auth').hidden = false;
+  $('status').dataset.state = 'unknown';
+  $('status-text').textContent = 'Not signed in';
+  $('reload-all').disabled = true;
+}
+
+// --- event stream
+function handle(type, data, id) {
+  if (id !== undefined) state.lastSeq = Math.max(state.lastSeq, Number(id));
+  switch (type) {
+    case 'hello':
+      renderStatus(data.status);
+      renderStats(data.stats);
+      refreshModules();
+      return;
+    case 'status':
+      return renderStatus(data);
+    case 'stats':
+      return renderStats(data);
+    default:
+      addFeedEvent(type, data, data.at ?? Date.now());
+      if (type === 'reload:committed' || type === 'reload:failed' || type === 'file') refreshModules();
+  }
+}
+
+async function* sseEvents(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      let id;
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const i = line.indexOf(':');
+        const field = i < 0 ? line : line.slice(0, i);
+        const v = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+        if (field === 'event') event = v;
+        else if (field === 'id') id = v;
+        else if (field === 'data') data.push(v);
+      }
+      if (data.length) yield { event, id, data: JSON.parse(data.join('\n')) };
+    }
+  }
+}
+
+function setLive(live) {
+  state.streamOk = live;
+  $('live').dataset.live = String(live);
+  $('live').textContent = live ? 'live' : 'reconnecting…';
+  $('reload-all').disabled = !live;
+}
+
+async function connect() {
+  let delay = 500;
+  for (;;) {
+    try {
+      const headers = { authorization: `Bearer ${token}` };
+      if (state.lastSeq) headers['last-event-id'] = String(state.lastSeq);
+      const response = await fetch('/api/events', { headers });
+      if (response.status === 401) return showAuth('The token was rejected: the process was probably restarted and has a new one. Open the new link it printed:');
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      setLive(true);
+      delay = 500;
+      for await (const { event, id, data } of sseEvents(response.body)) handle(event, data, id);
+    } catch {
+      // the process went away or restarted: try again, a little slower each time
+    }
+    setLive(false);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 5000);
+  }
+}
+
+// --- tabs
+function selectTab(name) {
+  for (const tab of ['graph', 'modules']) {
+    $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+    $(`view-${tab}`).hidden = tab !== name;
+  }
+  $('legend').hidden = name !== 'graph';
+  if (name === 'graph') graphView.fit();
+}
+
+async function start() {
+  graphView = createGraphView($('graph'), { onSelect: showModuleInfo });
+  $('tab-graph').addEventListener('click', () => selectTab('graph'));
+  $('tab-modules').addEventListener('click', () => selectTab('modules'));
+  $('graph-fit').addEventListener('click', () => graphView.fit());
+  $('reload-all').addEventListener('click', () => reload({}));
+  if (!token) return showAuth();
+  try {
+    // the recent past first, then the stream from where it ends
+    const { events } = await api(`/api/events/recent?limit=${FEED_LIMIT}`);
+    for (const e of events) {
+      state.lastSeq = Math.max(state.lastSeq, e.seq);
+      addFeedEvent(e.type, e.data, e.at);
+    }
+  } catch (error) {
+    if (error instanceof AuthError) return onError(error);
+  }
+  connect();
+}
+
+start();

@@ -1,0 +1,678 @@
+/**
+ * The plugin host: discovers plugin files, loads them through the runtime,
+ * and serves their registrations (tools, commands, routes, hooks).
+ *
+ * Every change of what is live is a swap: stage (set up the new versions
+ * beside the live ones: migrate → setup → health → smoke, then build the next
+ * registry view, rejecting conflicts) → commit (one synchronous step: the view
+ * reference is replaced) | abort (tear down what was staged). Swaps run one at
+ * a time (a mutex): inside a runtime reload transaction (this host is one of
+ * its participants), or on their own for asset edits, enable and disable.
+ * Replaced versions drain: they are torn down when their last call returns.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, extname, resolve, sep } from 'node:path';
+import { ERROR_CODES, HotswapError, isHotswapError, relativePath, serializeError, type SerializedError } from '../errors.ts';
+import type { ReloadParticipant, TransactionView } from '../reload/participant.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { codeFrame } from '../shared/code-frame.ts';
+import { AssetStore } from './asset-store.ts';
+import { currentRuntime } from './current-runtime.ts';
+import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
+import { HostEmitter, type FailurePhase, type PluginHostEventName, type PluginHostEvents, type ReloadReason } from './host-events.ts';
+import { Mutex } from './mutex.ts';
+import { discoverPluginFiles, isPluginFile } from './plugin-files.ts';
+import type { CallCounters, PluginVersion } from './plugin-version.ts';
+import { conflictError, RegistryView } from './registry-view.ts';
+import { createRegistries, type Registries } from './registries.ts';
+import { stagePhaseOf, stageVersion, type Located } from './stage-version.ts';
+import { firstProjectFrame } from '../runner/source-maps.ts';
+import { registerControlProvider } from '../control/providers.ts';
+
+/** The parts of a `Runtime` the host uses. */
+export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed'>;
+
+export interface PluginHostLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface PluginHostOptions {
+  /** The runtime that loads plugin files. @default the runtime of `hotswap run` (`currentRuntime()`) */
+  runtime?: HostRuntime;
+  /** Plugin directories, relative to the runtime's root. Every module file directly inside is a plugin (see `isPluginFile`). */
+  dirs: string[];
+  /** Directory `ctx.asset()` paths are relative to. @default the plugin file's directory */
+  assetsDir?: string;
+  /** How long a replaced version may keep serving calls it started before it is torn down anyway, ms. @default 5000 */
+  drainTimeoutMs?: number;
+  /** Bound on each of `migrate`, `setup`, `health` and `smoke`, ms. @default 10000 */
+  timeoutMs?: number;
+  /** Where warnings (drain timeouts, asset errors) and failures outside a reload go. `false`: silent. @default console */
+  logger?: PluginHostLogger | false;
+  /** Show this host's stats and events in the control plane (provider `plugins`). @default true */
+  control?: boolean;
+}
+
+export type PluginStatus = 'loading' | 'enabled' | 'disabled' | 'failed';
+
+export interface PluginStats {
+  name: string;
+  file: string;
+  status: PluginStatus;
+  /** Live version (none when failed before its first version, or disabled). */
+  version: number | undefined;
+  loads: number;
+  reloads: number;
+  failures: number;
+  lastError: (SerializedError & { phase: FailurePhase; at: string }) | null;
+  calls: number;
+  errors: number;
+  /** Calls running on the live version. */
+  inFlight: number;
+  /** Replaced versions still finishing calls. */
+  draining: { version: number; inFlight: number; running: string[] }[];
+  registrations: { tools: string[]; commands: string[]; routes: string[]; hooks: string[] };
+  /** Assets the live version read in setup (root-relative). */
+  assets: string[];
+}
+
+/** One plugin file, for the life of the host. */
+interface PluginRecord {
+  file: string;
+  /** Creation order: plugin load order for hooks and conflicts. */
+  seq: number;
+  name: string;
+  status: PluginStatus;
+  active: PluginVersion | undefined;
+  /** The last version's state after a disable, for `migrate` on enable. */
+  parked: { state: object; version: number } | undefined;
+  lastVersion: number;
+  draining: Set<PluginVersion>;
+  loads: number;
+  reloads: number;
+  failures: number;
+  lastError: PluginStats['lastError'];
+  lastPhase: FailurePhase | undefined;
+  /** The last attempt failed (cleared when a version commits). */
+  failing: boolean;
+  totals: CallCounters;
+}
+
+type ChangeKind = 'load' | 'reload' | 'enable' | 'disable' | 'unload';
+
+interface Change {
+  record: PluginRecord;
+  kind: ChangeKind;
+  reason: ReloadReason;
+  /** The module namespace to take the definition from; none for disable/unload. */
+  namespace: object | undefined;
+}
+
+interface StagedSwap {
+  changes: { change: Change; next: PluginVersion | undefined }[];
+  view: RegistryView;
+  transaction: number | undefined;
+}
+
+interface Held {
+  id: number;
+  release: () => void;
+  swap: StagedSwap | undefined;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class PluginHost {
+  readonly runtime: HostRuntime;
+  readonly dirs: readonly string[];
+  /** Tool, command and route registries, and `emit` for hooks: each call looks up the live view. */
+  readonly tools: Registries['tools'];
+  readonly commands: Registries['commands'];
+  readonly routes: Registries['routes'];
+  readonly #options: { drainTimeoutMs: number; timeoutMs: number; assetsDir: string | undefined; logger: PluginHostLogger | undefined };
+  readonly #records = new Map<string, PluginRecord>();
+  readonly #events = new HostEmitter();
+  readonly #mutex = new Mutex();
+  readonly #assets: AssetStore;
+  readonly #registries: Registries;
+  /** Files unloaded on purpose: not picked up again by edits until `load()`. */
+  readonly #unloaded = new Set<string>();
+  /** Errors this host already reported (the runtime's failed reload carries them too). */
+  readonly #reported = new WeakSet<object>();
+  /** Files that started each runtime transaction (from `reload:start`). */
+  readonly #transactionFiles = new Map<number, string[]>();
+  readonly #teardowns = new Set<Promise<void>>();
+  readonly #disposers: (() => void)[] = [];
+  #view: RegistryView = RegistryView.EMPTY;
+  /** The runtime transaction between its prepare and its commit/abort. */
+  #held: Held | undefined;
+  #seq = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PluginHostOptions) {
+    const runtime = options.runtime ?? currentRuntime();
+    if (!runtime) {
+      throw new HotswapError(ERROR_CODES.USAGE, 'createPluginHost() needs a runtime, and this process does not run under `hotswap run`', {
+        hint: 'Start the app with `hotswap run <entry>`, or pass `runtime: createRuntime(...)`.',
+      });
+    }
+    this.runtime = runtime;
+    this.dirs = Object.freeze(options.dirs.map((d) => resolve(runtime.root, d)));
+    const logger = options.logger === false ? undefined : (options.logger ?? consoleLogger);
+    this.#options = Object.freeze({
+      drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      assetsDir: options.assetsDir === undefined ? undefined : resolve(runtime.root, options.assetsDir),
+      logger,
+    });
+    this.#assets = new AssetStore(runtime.root);
+    this.#registries = createRegistries({
+      view: () => this.#view,
+      closed: () => this.#closing !== undefined,
+    });
+    this.tools = this.#registries.tools;
+    this.commands = this.#registries.commands;
+    this.routes = this.#registries.routes;
+    this.#disposers.push(
+      runtime.addParticipant(this.#participant()),
+      runtime.on('reload:start', ({ id, files }) => this.#transactionFiles.set(id, files)),
+      runtime.on('reload', (result) => {
+        this.#transactionFiles.delete(result.id);
+        if (result.status === 'failed') this.#onFailedReload(result.id, result.files, result.error);
+      }),
+      runtime.on('change', (set) => {
+        const files = [...set.changed, ...set.added, ...set.removed].filter((f) => this.#assets.has(f));
+        if (files.length > 0) void this.refreshAssets(files);
+      }),
+    );
+    if (options.control !== false) {
+      this.#disposers.push(registerControlProvider({ name: 'plugins', stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, data)) }));
+    }
+  }
+
+  /** Run the hooks for `event` in order; a hook may return a new payload. A throwing hook is counted and skipped. */
+  emit<P>(event: string, payload: P): Promise<P> {
+    return this.#registries.emit(event, payload);
+  }
+
+  /** Read an asset for the app itself (same cache and watching as `ctx.asset`), relative to `assetsDir` (or the runtime root). */
+  asset<T = unknown>(path: `${string}.json`): T;
+  asset(path: string): string;
+  asset(path: string): unknown {
+    return this.#assets.read(resolve(this.#options.assetsDir ?? this.runtime.root, path));
+  }
+
+  on<E extends PluginHostEventName>(event: E, listener: (payload: PluginHostEvents[E]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Discover plugin files in `dirs` and load each; a plugin that fails is reported and stays unloaded. */
+  async start(): Promise<void> {
+    for (const file of discoverPluginFiles(this.dirs)) {
+      await this.load(file).catch(() => {
+        // recorded and reported by load(); the other plugins still load
+      });
+    }
+  }
+
+  /** Load (and enable) a plugin file; resolves to the plugin's name, rejects with why it failed. */
+  load(file: string): Promise<string> {
+    const path = resolve(this.runtime.root, file);
+    return this.#exclusive(async () => {
+      this.#unloaded.delete(path);
+      const record = this.#ensureRecord(path);
+      if (record.active) return record.name;
+      record.status = record.status === 'disabled' ? 'disabled' : 'loading';
+      const namespace = await this.#loadModule(record);
+      await this.#swap([{ record, kind: 'load', reason: 'module', namespace }]);
+      return record.name;
+    });
+  }
+
+  /** Take a plugin's registrations out of service (its version drains); it stays known, for `enable`. */
+  disable(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const record = this.#byName(name);
+      if (record.status === 'disabled') return;
+      await this.#swap([{ record, kind: 'disable', reason: 'manual', namespace: undefined }]);
+    });
+  }
+
+  /** Set up a disabled (or failed) plugin again from its current code; state comes back through `migrate`. */
+  enable(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const record = this.#byName(name);
+      if (record.active) return;
+      const namespace = await this.#loadModule(record);
+      await this.#swap([{ record, kind: 'enable', reason: 'enable', namespace }]);
+    });
+  }
+
+  /** Disable and forget a plugin; edits of its file are ignored until `load()`. */
+  unload(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const record = this.#byName(name);
+      this.#unloaded.add(record.file);
+      await this.#swap([{ record, kind: 'unload', reason: 'manual', namespace: undefined }]);
+    });
+  }
+
+  /** Set a plugin up again from its current code (a new version, through migrate). */
+  reload(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const record = this.#byName(name);
+      const namespace = await this.#loadModule(record);
+      await this.#swap([{ record, kind: record.active ? 'reload' : 'load', reason: 'manual', namespace }]);
+    });
+  }
+
+  /**
+   * Re-read assets (all cached ones when `files` is omitted) and set up again the plugins
+   * whose setup read a changed one. Called by the runtime's file events; call it yourself
+   * when the runtime does not watch.
+   */
+  async refreshAssets(files?: string[]): Promise<void> {
+    if (this.#closing) return;
+    const { changed, failed } = this.#assets.refresh(files?.map((f) => resolve(this.runtime.root, f)));
+    for (const { file, error } of failed) {
+      this.#events.emit('asset:error', { file, error: serializeError(error) });
+      this.#options.logger?.warn(`${error.message} (the last good content is still served)`);
+    }
+    for (const file of changed) this.#events.emit('asset:changed', { file });
+    if (changed.length === 0) return;
+    const touched = new Set(changed);
+    await this.#exclusive(async () => {
+      for (const record of [...this.#records.values()]) {
+        const readIt = record.active !== undefined && [...record.active.assetsRead].some((a) => touched.has(a));
+        const retry = record.status === 'failed' && record.lastPhase !== 'load' && record.lastPhase !== 'evaluate';
+        if (!readIt && !retry) continue;
+        // One swap per plugin: a plugin that fails with the new content does not hold back the others.
+        await this.#loadModule(record)
+          .then((namespace) => this.#swap([{ record, kind: record.active ? 'reload' : 'load', reason: 'asset', namespace }]))
+          .catch(() => {
+            // recorded and reported; the previous version keeps serving
+          });
+      }
+    });
+  }
+
+  stats(): PluginStats[] {
+    return [...this.#records.values()].sort((a, b) => a.seq - b.seq).map((record) => this.#statsOf(record));
+  }
+
+  /** Resolves when no replaced version is draining (every teardown ran). */
+  async settled(): Promise<void> {
+    while (this.#teardowns.size > 0) await Promise.all(this.#teardowns);
+  }
+
+  isClosed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Leave the runtime's transactions, take every plugin out of service and wait for the teardowns (bounded by the drain timeout). Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#mutex.run(async () => {
+      for (const dispose of this.#disposers.splice(0)) dispose();
+      this.#view = RegistryView.EMPTY;
+      for (const record of this.#records.values()) {
+        if (record.active) this.#retire(record, record.active);
+        record.active = undefined;
+      }
+      await this.settled();
+      this.#events.clear();
+    });
+    return this.#closing;
+  }
+
+  // ─── swaps ────────────────────────────────────────────────────────────────
+
+  async #swap(changes: Change[], transaction?: number): Promise<void> {
+    this.#commit(await this.#stage(changes, transaction));
+  }
+
+  async #stage(changes: Change[], transaction: number | undefined): Promise<StagedSwap> {
+    const built: StagedSwap['changes'] = [];
+    try {
+      for (const change of changes) {
+        built.push({ change, next: change.namespace === undefined ? undefined : await this.#stageOne(change, transaction) });
+      }
+      const next = new Map<PluginRecord, PluginVersion | undefined>();
+      for (const record of this.#records.values()) next.set(record, record.active);
+      for (const { change, next: version } of built) next.set(change.record, version);
+      const staged = new Set(built.flatMap((b) => (b.next ? [b.next] : [])));
+      const ordered = [...next].sort(([a], [b]) => a.seq - b.seq).flatMap(([, v]) => (v ? [v] : []));
+      const view = new RegistryView(ordered);
+      const conflict = view.conflicts.find((c) => staged.has(c.claimant) || staged.has(c.owner));
+      if (conflict) {
+        const culprit = staged.has(conflict.claimant) ? conflict.claimant : conflict.owner;
+        const record = this.#records.get(culprit.file) as PluginRecord;
+        throw this.#fail(record, 'conflict', conflictError(culprit, culprit === conflict.owner ? conflict.claimant : conflict.owner, conflict.what), transaction);
+      }
+      return { changes: built, view, transaction };
+    } catch (error) {
+      for (const { next } of built) await next?.dispose();
+      throw error;
+    }
+  }
+
+  async #stageOne(change: Change, transaction: number | undefined): Promise<PluginVersion> {
+    const { record } = change;
+    const definition = (change.namespace as Record<string, unknown>)['default'];
+    if (!isPluginDefinition(definition)) {
+      throw this.#fail(record, 'invalid', new HotswapError(ERROR_CODES.PLUGIN_INVALID, `${this.#rel(record.file)} is in a plugin directory but does not export a plugin`, {
+        hint: 'Export one: `export default definePlugin({ name, setup(ctx) { ... } })`. Helpers belong in a subdirectory, or in a file whose name starts with "_".',
+      }), transaction);
+    }
+    const previous = record.active ? { state: record.active.state, version: record.active.version } : record.parked;
+    try {
+      return await stageVersion({
+        definition: definition as PluginDefinition<object>,
+        file: record.file,
+        version: record.lastVersion + 1,
+        previous,
+        assets: this.#assets,
+        assetsDir: this.#options.assetsDir ?? resolve(record.file, '..'),
+        timeoutMs: this.#options.timeoutMs,
+        totals: record.totals,
+        onCallError: (version, kind, name, error) => this.#callError(version, kind, name, error),
+        onCleanupError: (version, error) => this.#callError(version, 'cleanup', 'onDispose', error),
+        locate: (error) => this.#locate(error),
+      });
+    } catch (error) {
+      const failure = isHotswapError(error) ? error : new HotswapError(ERROR_CODES.PLUGIN_SETUP, String(error), { cause: error });
+      throw this.#fail(record, stagePhaseOf(failure), failure, transaction, definition.name);
+    }
+  }
+
+  /** The synchronous step: every change of the swap goes live at once. */
+  #commit(swap: StagedSwap): void {
+    this.#view = swap.view;
+    for (const { change, next } of swap.changes) {
+      const { record } = change;
+      const previous = record.active;
+      record.active = next;
+      if (previous) this.#retire(record, previous);
+      if (next) {
+        next.status = 'active';
+        record.name = next.name;
+        record.lastVersion = next.version;
+        record.status = 'enabled';
+        record.parked = undefined;
+        record.failing = false;
+      }
+      const base = { name: record.name, file: record.file };
+      switch (change.kind) {
+        case 'load':
+          record.loads++;
+          if (next) this.#events.emit('plugin:loaded', { ...base, version: next.version, transaction: swap.transaction });
+          break;
+        case 'reload':
+          record.reloads++;
+          if (next) this.#events.emit('plugin:reloaded', { ...base, version: next.version, previousVersion: previous?.version ?? 0, reason: change.reason, transaction: swap.transaction });
+          break;
+        case 'enable':
+          record.loads++;
+          if (next) this.#events.emit('plugin:enabled', { ...base, version: next.version });
+          break;
+        case 'disable':
+          record.status = 'disabled';
+          record.parked = previous ? { state: previous.state, version: previous.version } : record.parked;
+          this.#events.emit('plugin:disabled', { ...base, version: previous?.version ?? record.lastVersion });
+          break;
+        case 'unload':
+          this.#records.delete(record.file);
+          this.#events.emit('plugin:unloaded', { ...base, version: previous?.version });
+          break;
+        default: {
+          const unreachable: never = change.kind;
+          throw new Error(`unknown change ${String(unreachable)}`);
+        }
+      }
+    }
+  }
+
+  /** Out of service: torn down when its last call returns, or after the drain timeout. */
+  #retire(record: PluginRecord, version: PluginVersion): void {
+    record.draining.add(version);
+    let timedOut = false;
+    version.retire(this.#options.drainTimeoutMs, (running) => {
+      timedOut = true;
+      const message = `Plugin "${version.name}" v${version.version} was replaced ${this.#options.drainTimeoutMs} ms ago and still runs ${running.join(', ')}: tearing it down anyway (its calls' signal is aborted)`;
+      this.#options.logger?.warn(message);
+      this.#events.emit('plugin:drain-timeout', { name: version.name, version: version.version, running, message });
+    });
+    const teardown = version.disposed.then(() => {
+      record.draining.delete(version);
+      this.#teardowns.delete(teardown);
+      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut });
+    });
+    this.#teardowns.add(teardown);
+  }
+
+  // ─── the runtime's reload transactions ───────────────────────────────────
+
+  #participant(): ReloadParticipant {
+    return {
+      name: 'plugin-host',
+      prepare: async (tx) => {
+        const release = await this.#mutex.acquire();
+        this.#held = { id: tx.id, release, swap: undefined };
+        if (this.#closing) return;
+        const changes = await this.#planTransaction(tx);
+        if (changes.length > 0) this.#held.swap = await this.#stage(changes, tx.id);
+      },
+      commit: (tx) => {
+        const held = this.#take(tx.id);
+        if (held?.swap) this.#commit(held.swap);
+        held?.release();
+      },
+      abort: async (tx) => {
+        const held = this.#take(tx.id);
+        try {
+          for (const { next } of held?.swap?.changes ?? []) await next?.dispose();
+        } finally {
+          held?.release();
+        }
+      },
+    };
+  }
+
+  #take(id: number): Held | undefined {
+    const held = this.#held;
+    if (held?.id !== id) return undefined;
+    this.#held = undefined;
+    return held;
+  }
+
+  /**
+   * Which plugins this transaction changes: deleted plugin files are unloaded, new ones
+   * loaded, and a plugin whose file or any dependency got a new version is set up again.
+   * A plugin above a changed helper re-runs (with the modules between them) in the
+   * transaction, so its setup sees the new helper before the swap, not after.
+   */
+  async #planTransaction(tx: TransactionView): Promise<Change[]> {
+    const changes: Change[] = [];
+    const staged = new Map(tx.staged.map((s) => [s.file, s.namespace]));
+    const triggered = this.#transactionFiles.get(tx.id) ?? [];
+    const gone = new Set([...tx.removed, ...triggered.filter((f) => !existsSync(f))]);
+    for (const record of this.#records.values()) {
+      if (gone.has(record.file)) changes.push({ record, kind: 'unload', reason: 'module', namespace: undefined });
+    }
+    for (const file of tx.added) {
+      if (!this.#wants(file) || this.#records.get(file)?.active) continue;
+      const record = this.#ensureRecord(file);
+      const namespace = await tx.load(file).catch((error: unknown) => {
+        throw this.#fail(record, 'evaluate', asHotswapError(error), tx.id);
+      });
+      changes.push({ record, kind: 'load', reason: 'module', namespace });
+    }
+    const planned = new Set(changes.map((c) => c.record.file));
+    const rerun: { record: PluginRecord; chain: string[] }[] = [];
+    const candidates = new Set([...this.#records.keys(), ...[...staged.keys()].filter((f) => this.#wants(f))]);
+    for (const file of candidates) {
+      if (planned.has(file) || gone.has(file)) continue;
+      const record = this.#records.get(file);
+      if (record?.status === 'disabled') continue;
+      const namespace = staged.get(file);
+      if (namespace) {
+        const known = record ?? this.#ensureRecord(file);
+        changes.push({ record: known, kind: known.active ? 'reload' : 'load', reason: 'module', namespace });
+        continue;
+      }
+      if (!record) continue;
+      const deps = this.runtime.dependenciesOf(file);
+      if (!deps.some((d) => staged.has(d))) continue;
+      const between = deps.filter((d) => !staged.has(d) && this.runtime.dependenciesOf(d).some((x) => staged.has(x)));
+      rerun.push({ record, chain: [...between, file] });
+    }
+    if (rerun.length > 0) {
+      const files = [...new Set(rerun.flatMap((r) => r.chain))];
+      const namespaces = await tx.rerun(files);
+      for (const { record } of rerun) {
+        changes.push({ record, kind: record.active ? 'reload' : 'load', reason: 'module', namespace: namespaces[files.indexOf(record.file)] });
+      }
+    }
+    return changes;
+  }
+
+  /** A reload failed before this host's prepare (a plugin or its helper does not evaluate): count it for the plugins it concerns. */
+  #onFailedReload(id: number, files: string[], error: HotswapError): void {
+    if (this.#reported.has(error)) return;
+    // Blame the plugins above the file the error points at; without a location, those above the files that changed.
+    const blamed = new Set(error.location ? [error.location.file] : files);
+    for (const record of this.#records.values()) {
+      if (record.status === 'disabled') continue;
+      if (blamed.has(record.file) || this.runtime.dependenciesOf(record.file).some((d) => blamed.has(d))) this.#fail(record, 'evaluate', error, id);
+    }
+  }
+
+  // ─── records, failures, stats ─────────────────────────────────────────────
+
+  #ensureRecord(file: string): PluginRecord {
+    let record = this.#records.get(file);
+    if (!record) {
+      record = {
+        file,
+        seq: this.#seq++,
+        name: basename(file, extname(file)),
+        status: 'loading',
+        active: undefined,
+        parked: undefined,
+        lastVersion: 0,
+        draining: new Set(),
+        loads: 0,
+        reloads: 0,
+        failures: 0,
+        lastError: null,
+        lastPhase: undefined,
+        failing: false,
+        totals: { calls: 0, errors: 0 },
+      };
+      this.#records.set(file, record);
+    }
+    return record;
+  }
+
+  #byName(name: string): PluginRecord {
+    for (const record of this.#records.values()) if (record.name === name) return record;
+    throw new HotswapError(ERROR_CODES.PLUGIN_NOT_FOUND, `No plugin named "${name}"`, { hint: `Known plugins: ${[...this.#records.values()].map((r) => r.name).join(', ') || '(none)'}.` });
+  }
+
+  /** Plugin files this host picks up from file events. */
+  #wants(file: string): boolean {
+    return isPluginFile(file, this.dirs) && !this.#unloaded.has(file);
+  }
+
+  async #loadModule(record: PluginRecord): Promise<object> {
+    try {
+      return await this.runtime.load(record.file);
+    } catch (error) {
+      throw this.#fail(record, 'load', asHotswapError(error), undefined);
+    }
+  }
+
+  /** Record a failed version (the live one, if any, keeps serving) and return the error to throw. */
+  #fail(record: PluginRecord, phase: FailurePhase, error: HotswapError, transaction: number | undefined, name = record.name): HotswapError {
+    if (this.#reported.has(error)) return error;
+    this.#reported.add(error);
+    // A failed module is retried with every later change (the runtime's rule): the same failure again is not news.
+    if (record.failing && record.lastError?.code === error.code && record.lastError.text === error.message) return error;
+    record.failing = true;
+    record.failures++;
+    record.lastPhase = phase;
+    record.lastError = { ...serializeError(error), phase, at: new Date().toISOString() };
+    if (!record.active && record.status !== 'disabled') record.status = 'failed';
+    const serving = record.active?.version;
+    this.#events.emit('plugin:failed', { name, file: record.file, phase, error: serializeError(error), serving, transaction });
+    // Inside a transaction the runtime reports the failed reload; outside, nobody else would.
+    if (transaction === undefined) this.#options.logger?.error(`${error.message}${serving === undefined ? '' : ` (v${serving} keeps serving)`}`);
+    return error;
+  }
+
+  #callError(version: PluginVersion, kind: string, target: string, error: unknown): void {
+    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(error) });
+  }
+
+  #statsOf(record: PluginRecord): PluginStats {
+    const active = record.active;
+    const registrations = active?.registrations;
+    return {
+      name: record.name,
+      file: record.file,
+      status: record.status,
+      version: active?.version,
+      loads: record.loads,
+      reloads: record.reloads,
+      failures: record.failures,
+      lastError: record.lastError,
+      calls: record.totals.calls,
+      errors: record.totals.errors,
+      inFlight: active?.inFlight ?? 0,
+      draining: [...record.draining].map((v) => ({ version: v.version, inFlight: v.inFlight, running: v.runningCalls() })),
+      registrations: {
+        tools: [...(registrations?.tools.keys() ?? [])],
+        commands: [...(registrations?.commands.keys() ?? [])],
+        routes: (registrations?.routes ?? []).map((r) => `${r.method} ${r.path}`),
+        hooks: (registrations?.hooks ?? []).map((h) => h.event),
+      },
+      assets: [...(active?.assetsRead ?? [])].map((a) => this.#rel(a)),
+    };
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new HotswapError(ERROR_CODES.CLOSED, 'The plugin host is closed'));
+    return this.#mutex.run(fn);
+  }
+
+  #locate(error: unknown): Located | undefined {
+    const location = firstProjectFrame(error, (file) => !file.includes(`${sep}node_modules${sep}`) && this.runtime.roots.some((r) => file.startsWith(r + sep)));
+    if (!location) return undefined;
+    let frame: string | undefined;
+    try {
+      frame = codeFrame(readFileSync(location.file, 'utf8'), location.line, location.column);
+    } catch {
+      frame = undefined;
+    }
+    return { location, frame };
+  }
+
+  #rel(file: string): string {
+    return relativePath(file, this.runtime.root);
+  }
+}
+
+/** Create a plugin host; `await host.start()` loads the plugins found in `dirs`. */
+export function createPluginHost(options: PluginHostOptions): PluginHost {
+  return new PluginHost(options);
+}
+
+const consoleLogger: PluginHostLogger = {
+  warn: (message) => console.warn(`[hotswap:plugins] ${message}`),
+  error: (message) => console.error(`[hotswap:plugins] ${message}`),
+};
+
+function asHotswapError(error: unknown): HotswapError {
+  return isHotswapError(error) ? error : new HotswapError(ERROR_CODES.EVALUATION, String(error), { cause: error });
+}
