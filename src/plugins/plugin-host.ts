@@ -601,6 +601,7 @@ export class PluginHost {
     if (record.failing && record.lastError?.code === error.code && record.lastError.text === error.message) return error;
     record.failing = true;
     record.failures++;
+    if (!record.active) record.name = name;
     record.lastPhase = phase;
     record.lastError = { ...serializeError(error), phase, at: new Date().toISOString() };
     if (!record.active && record.status !== 'disabled') record.status = 'failed';

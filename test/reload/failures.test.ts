@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime, type ReloadResult } from '../../src/index.ts';
 import { createProject } from '../support/project.ts';
@@ -7,7 +7,7 @@ type Ns = Record<string, any>;
 
 const GOOD = `export function greet(name: string): string {\n  return 'hello ' + name;\n}\n`;
 
-function setup(t: import('node:test').TestContext) {
+function setup(t: TestContext) {
   const p = createProject({
     'src/greet.ts': GOOD,
     'src/main.ts': `import { greet } from './greet.ts';\nexport const run = () => greet('bob');\n`,

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { renameSync } from 'node:fs';
 import { createRuntime, type ReloadResult, type Runtime } from '../../src/index.ts';
@@ -12,7 +12,7 @@ const files = {
   'src/main.ts': `import { hello } from './handlers.ts';\nexport const run = () => hello();\n`,
 };
 
-async function start(t: import('node:test').TestContext) {
+async function start(t: TestContext) {
   const p = createProject(files);
   const rt = createRuntime({ root: p.dir, cacheDir: false, watch: { settleMs: 30 } });
   const results: ReloadResult[] = [];

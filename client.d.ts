@@ -1,0 +1,36 @@
+/**
+ * Types for `import.meta.hot` under hotswap. Add to a project with
+ * `"types": ["hotswap/client"]` in tsconfig.json, or
+ * `/// <reference types="hotswap/client" />` in one file.
+ * The API follows Vite's, so existing knowledge and code carry over.
+ */
+
+interface HotswapHotContext {
+  /** One object per module, shared by all its versions: keep state here to carry it across reloads. */
+  readonly data: Record<string, any>;
+  /** This module takes its own updates: its importers never re-run because of it. */
+  accept(): void;
+  /** As `accept()`, and `callback` receives the new module namespace after the swap. */
+  accept(callback: (module: any) => void): void;
+  /** This module is the boundary for `dep`: it does not re-run when `dep` changes; `callback` receives the new namespace. */
+  accept(dep: string, callback: (module: any) => void): void;
+  accept(deps: readonly string[], callback: (modules: any[]) => void): void;
+  /** Runs when this version is replaced (after the new one committed) or removed; receives `data`. */
+  dispose(callback: (data: Record<string, any>) => void | Promise<void>): void;
+  /** Runs when no module imports this one any more. */
+  prune(callback: (data: Record<string, any>) => void | Promise<void>): void;
+  /** Updates of this module cannot be applied in place: a change asks for a restart. */
+  decline(): void;
+  /** hotswap: dispose the old version before the new one evaluates (a module that owns a port or a lock). */
+  disposeFirst(): void;
+  /** Re-run this module's importers. */
+  invalidate(message?: string): void;
+  /** `hotswap:beforeUpdate`, `hotswap:afterUpdate`, `hotswap:error`, `hotswap:invalidate`. */
+  on(event: string, callback: (payload: any) => void): void;
+  off(event: string, callback: (payload: any) => void): void;
+}
+
+interface ImportMeta {
+  /** Present when the module runs under hotswap with hot reload on. */
+  readonly hot?: HotswapHotContext;
+}
