@@ -196,6 +196,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       for (const dep of instance.imports.values()) dep.importers.add(node);
       node.current = instance;
       node.staged = undefined;
+      instance.stagingContext = undefined;
       node.adopt(instance, old);
       node.lastError = undefined;
       node.lastReloadAt = Date.now();
@@ -245,6 +246,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     }
     for (const instance of staging.created) {
       if (instance.node.staged === instance) instance.node.staged = undefined;
+      instance.stagingContext = undefined;
       // A failed first load of a new file leaves nothing behind.
       await registry.disposeInstance(instance, 'aborted');
     }

@@ -19,6 +19,11 @@ export class ModuleInstance {
   readonly hash: string;
   /** Whether it was evaluated for a reload transaction (reads staged dependencies). */
   readonly staging: boolean;
+  /**
+   * The open transaction this version belongs to; cleared at commit or abort, so
+   * an `import()` or `require()` the version makes later runs in live mode.
+   */
+  stagingContext: unknown;
   /** ESM: the object the module code defines its export getters on. */
   readonly esmExports: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   /** CJS/JSON: `module` as the code sees it. */

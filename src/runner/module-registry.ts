@@ -134,6 +134,7 @@ export class ModuleRegistry {
       transformed = this.#options.cache.transform(node.id, read.source, { defaultFormat: this.#options.formatFor(node.id) });
     }
     const instance = new ModuleInstance(node, transformed, hash, staging !== undefined, chain);
+    instance.stagingContext = staging;
     instance.hot = new HotContext(node.data, instance.hotState, {
       resolveDep: (specifier) => {
         const resolved = this.resolver.resolve(specifier, node.id);
@@ -170,7 +171,7 @@ export class ModuleRegistry {
       const fn = compileModule(instance);
       const [timeout, interval, immediate] = trackedTimers(instance);
       if (instance.transformed.format === 'cjs') {
-        const require = this.#createRequire(instance, staging);
+        const require = this.#createRequire(instance);
         fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, instance.sentinel);
       } else {
         const meta = {
@@ -186,8 +187,8 @@ export class ModuleRegistry {
         await fn(
           instance.esmExports,
           meta,
-          (specifier: string) => this.#importFrom(instance, specifier, staging),
-          (specifier: string) => this.#importFrom(instance, specifier, staging),
+          (specifier: string) => this.#importFrom(instance, specifier),
+          (specifier: string) => this.#importFrom(instance, specifier),
           (source: unknown) => exportAll(instance.esmExports, source),
           timeout,
           interval,
@@ -206,12 +207,13 @@ export class ModuleRegistry {
     }
   }
 
-  async #importFrom(importer: ModuleInstance, specifier: string, staging: StagingContext | undefined): Promise<unknown> {
+  async #importFrom(importer: ModuleInstance, specifier: string): Promise<unknown> {
+    const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') return this.#importExternal(resolved.url);
     const node = this.ensureNode(resolved.path);
     importer.imports.set(node.id, node);
-    if (!importer.staging) node.importers.add(importer.node);
+    if (!staging) node.importers.add(importer.node);
     const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
@@ -219,14 +221,15 @@ export class ModuleRegistry {
     return staging ? node.stagingView : node.live;
   }
 
-  #createRequire(importer: ModuleInstance, staging: StagingContext | undefined): NodeJS.Require {
+  #createRequire(importer: ModuleInstance): NodeJS.Require {
     const native = createRequire(importer.node.id);
     const require = ((specifier: string) => {
+      const staging = importer.stagingContext as StagingContext | undefined;
       const resolved = this.#resolveFor(importer, specifier);
       if (resolved.kind === 'external') return native(resolved.specifier);
       const node = this.ensureNode(resolved.path);
       importer.imports.set(node.id, node);
-      if (!importer.staging) node.importers.add(importer.node);
+      if (!staging) node.importers.add(importer.node);
       const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
       if (target.status === 'failed') throw target.error;
       if (target.transformed.format === 'esm') {

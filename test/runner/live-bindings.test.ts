@@ -245,3 +245,22 @@ test('timers created at top level are cleared when the version is replaced', asy
   while (g.__ticks.b < 5) await new Promise((r) => setTimeout(r, 2));
   assert.equal(g.__ticks.a, frozen, 'the old interval no longer runs');
 });
+
+test('a reloaded module that imports lazily after the commit loads in live mode', async (t) => {
+  const p = createProject({
+    'src/lazy.ts': `export const lazy = 'one';\n`,
+    'src/loader.ts': `export const load = async () => 'v1:' + (await import('./lazy.ts')).lazy;\n`,
+    'src/main.ts': `export { load } from './loader.ts';\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/loader.ts', `export const load = async () => 'v2:' + (await import('./lazy.ts')).lazy;\n`);
+  assert.equal((await rt.reload(['src/loader.ts'])).status, 'committed');
+  assert.equal(await main.load(), 'v2:one');
+  p.write('src/lazy.ts', `export const lazy = 'two';\n`);
+  const result = await rt.reload(['src/lazy.ts']);
+  assert.equal(result.status, 'committed');
+  assert.equal(await main.load(), 'v2:two', 'the lazily loaded module is part of the live graph');
+  assert.ok(rt.modules().find((m) => m.file === p.path('src/lazy.ts'))?.importers.includes(p.path('src/loader.ts')));
+});
