@@ -101,7 +101,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
   const view: TransactionView = {
     id,
     get staged() {
-      return staging.created.map((i) => ({ file: i.node.id, namespace: i.node.stagingView }));
+      return staging.created.map((i) => ({ file: i.node.id, namespace: i.node.stagingViewFor(staging) }));
     },
     removed: request.removed,
     added,
@@ -110,7 +110,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       node.isRoot = true;
       const instance = registry.instanceFor(node, staging, []);
       await instance.evaluation;
-      return node.stagingView;
+      return node.stagingViewFor(staging);
     },
     async rerun(rerunFiles: readonly string[]): Promise<object[]> {
       const nodes = rerunFiles.map((file) => {
@@ -120,7 +120,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       });
       for (const node of nodes) if (!node.staged) staging.rerun.add(node);
       for (const node of nodes) await registry.instanceFor(node, staging, []).evaluation;
-      return nodes.map((node) => node.stagingView);
+      return nodes.map((node) => node.stagingViewFor(staging));
     },
   };
   const prepared: ReloadParticipant[] = [];
@@ -198,9 +198,11 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       node.staged = undefined;
       instance.stagingContext = undefined;
       node.adopt(instance, old);
+      node.syncViews();
       node.lastError = undefined;
       node.lastReloadAt = Date.now();
     }
+    for (const node of registry.nodes.values()) node.endTransaction(staging);
     for (const participant of deps.participants) {
       try {
         participant.commit?.(view);
@@ -250,6 +252,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       // A failed first load of a new file leaves nothing behind.
       await registry.disposeInstance(instance, 'aborted');
     }
+    for (const node of registry.nodes.values()) node.endTransaction(staging);
     for (const node of staging.rerun) node.lastError = error;
     const restored = await restoreDisposedFirst(registry, disposedFirst);
     timings.total = performance.now() - t0;
@@ -319,6 +322,7 @@ async function restoreDisposedFirst(registry: ModuleRegistry, disposed: ModuleIn
       for (const dep of old.imports.values()) dep.importers.delete(node);
       for (const dep of restored.imports.values()) dep.importers.add(node);
       node.adopt(restored, old);
+      node.syncViews();
     } catch {
       // The old code no longer evaluates either (its world changed): nothing better to restore.
     }

@@ -38,6 +38,8 @@ export class ModuleInstance {
   readonly chain: readonly ModuleNode[];
   /** Names this module defines itself (re-exports are not wrapped again). */
   readonly localExports: ReadonlySet<string>;
+  /** Local exports whose binding never changes within this version (const, function, class, default). */
+  readonly constantExports: ReadonlySet<string>;
   /** Held by the module's V8 context: alive while any function of this version is (see evaluate.ts). */
   readonly sentinel: { module: string; version: number };
   status: InstanceStatus = 'evaluating';
@@ -57,6 +59,7 @@ export class ModuleInstance {
     this.chain = chain;
     this.sentinel = { module: node.id, version: this.version };
     this.localExports = new Set(transformed.exports.filter((e) => e.local).map((e) => e.name));
+    this.constantExports = new Set(transformed.format === 'esm' ? transformed.exports.filter((e) => e.local && !e.mutable).map((e) => e.name) : []);
   }
 
   get isCommonJs(): boolean {
@@ -69,6 +72,11 @@ export class ModuleInstance {
     const value = this.cjsModule.exports;
     if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
+  }
+
+  /** Export names known before evaluation (static records), for namespaces handed out during a cycle. */
+  staticExportNames(): string[] {
+    return this.isCommonJs ? ['default'] : this.transformed.exports.map((e) => e.name);
   }
 
   exportNames(): string[] {
@@ -106,10 +114,16 @@ export class ModuleNode {
   /** Why the last reload of this module failed, until it succeeds again. */
   lastError: unknown;
   lastReloadAt: number | undefined;
-  /** Namespace seen by committed code. */
-  readonly live: object;
-  /** Namespace seen by staged code: the staged version if there is one. */
-  readonly stagingView: object;
+  /**
+   * Namespace seen by committed code: a plain object (not a Proxy: V8 inlines
+   * its property loads). Constant exports are data properties (functions as
+   * their stable forwarder); `let` exports are getters reading the current version.
+   */
+  readonly live: Record<string, unknown>;
+  /** Namespaces handed to staged code of earlier transactions: kept in sync like `live`. */
+  readonly #views: WeakRef<Record<string, unknown>>[] = [];
+  /** The open transaction's namespace: reads the staged version while there is one. */
+  #txView: { tx: object; view: Record<string, unknown> } | undefined;
   /** CommonJS `require()` result seen by committed / staged code. */
   #cjsLive: unknown;
   #cjsStaging: unknown;
@@ -119,8 +133,66 @@ export class ModuleNode {
   constructor(id: string) {
     this.id = id;
     this.url = pathToFileURL(id).href;
-    this.live = createNamespace(this, () => this.current);
-    this.stagingView = createNamespace(this, () => this.staged ?? this.current);
+    this.live = createView();
+  }
+
+  /**
+   * The namespace staged code of transaction `tx` gets. A fresh object per
+   * transaction: staged code keeps it after the commit, so it must never see
+   * the staged versions of a later transaction.
+   */
+  stagingViewFor(tx: object): Record<string, unknown> {
+    if (this.#txView?.tx === tx) return this.#txView.view;
+    const view = createView();
+    this.#txView = { tx, view };
+    this.#views.push(new WeakRef(view));
+    this.#syncView(view, true);
+    return view;
+  }
+
+  /** Re-define the namespaces' properties from the current version (after a live evaluation or a commit). */
+  syncViews(): void {
+    this.#syncView(this.live, false);
+    for (let i = this.#views.length - 1; i >= 0; i--) {
+      const view = this.#views[i]?.deref();
+      if (view) this.#syncView(view, this.#txView?.view === view && this.staged !== undefined);
+      else this.#views.splice(i, 1);
+    }
+  }
+
+  /** The transaction ended (committed or aborted): its namespace now reads the current version. */
+  endTransaction(tx: object): void {
+    if (this.#txView?.tx !== tx) return;
+    const { view } = this.#txView;
+    this.#txView = undefined;
+    this.#syncView(view, false);
+  }
+
+  /** Refresh the open transaction's namespace (its staged version finished evaluating). */
+  syncStagingView(): void {
+    if (this.#txView) this.#syncView(this.#txView.view, true);
+  }
+
+  #syncView(view: Record<string, unknown>, staging: boolean): void {
+    const instance = staging ? (this.staged ?? this.current) : this.current;
+    const names = new Set<string>(instance ? [...instance.staticExportNames(), ...(instance.status === 'evaluated' ? instance.exportNames() : [])] : []);
+    for (const key of Object.keys(view)) if (!names.has(key)) delete view[key];
+    const pick = staging ? () => this.staged ?? this.current : () => this.current;
+    for (const name of names) {
+      if (!staging && instance?.status === 'evaluated' && instance.constantExports.has(name)) {
+        // Constant until the next commit, which syncs again: a plain data property.
+        Object.defineProperty(view, name, { value: this.readExport(instance, name), enumerable: true, writable: false, configurable: true });
+        continue;
+      }
+      Object.defineProperty(view, name, {
+        get: () => {
+          const current = pick();
+          return current ? this.readExport(current, name) : undefined;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
   }
 
   /** An export as importers see it: functions forwarded, classes and values as they are. */
@@ -171,26 +243,10 @@ export class ModuleNode {
   }
 }
 
-function createNamespace(node: ModuleNode, pick: () => ModuleInstance | undefined): object {
-  const keys = (): string[] => pick()?.exportNames() ?? [];
-  return new Proxy(Object.create(null) as object, {
-    get(_target, key) {
-      if (key === Symbol.toStringTag) return 'Module';
-      const instance = pick();
-      if (!instance || typeof key !== 'string') return undefined;
-      return node.readExport(instance, key);
-    },
-    has: (_target, key) => typeof key === 'string' && keys().includes(key),
-    ownKeys: () => keys(),
-    getOwnPropertyDescriptor(_target, key) {
-      const instance = pick();
-      if (!instance || typeof key !== 'string' || !keys().includes(key)) return undefined;
-      return { value: node.readExport(instance, key), enumerable: true, configurable: true, writable: false };
-    },
-    set: () => false,
-    defineProperty: () => false,
-    deleteProperty: () => false,
-  });
+function createView(): Record<string, unknown> {
+  const view = Object.create(null) as Record<string, unknown>;
+  Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
+  return view;
 }
 
 /** A CommonJS module's exports, live: an object view, or a callable one when `module.exports` is a function. */

@@ -152,6 +152,8 @@ export class ModuleRegistry {
       staging.created.push(instance);
     } else {
       node.current = instance;
+      // Importers in a cycle may read the namespace before evaluation ends: give it the static names now.
+      node.syncViews();
     }
     instance.evaluation = this.#evaluate(instance, staging);
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
@@ -166,6 +168,8 @@ export class ModuleRegistry {
       if (instance.transformed.format === 'json') {
         instance.cjsModule.exports = JSON.parse(instance.transformed.code);
         instance.status = 'evaluated';
+        if (staging) node.syncStagingView();
+        else if (node.current === instance) node.syncViews();
         return;
       }
       const fn = compileModule(instance);
@@ -197,6 +201,8 @@ export class ModuleRegistry {
         );
       }
       instance.status = 'evaluated';
+      if (staging) instance.node.syncStagingView();
+      else if (instance.node.current === instance) instance.node.syncViews();
     } catch (error) {
       instance.status = 'failed';
       instance.error = this.toEvaluationError(error, instance);
@@ -218,7 +224,7 @@ export class ModuleRegistry {
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
     if (target.status === 'failed') throw target.error;
-    return staging ? node.stagingView : node.live;
+    return staging ? node.stagingViewFor(staging) : node.live;
   }
 
   #createRequire(importer: ModuleInstance): NodeJS.Require {
@@ -239,7 +245,7 @@ export class ModuleRegistry {
             hint: 'Use import()/import instead, or load the ES module before requiring it.',
           });
         }
-        return staging ? node.stagingView : node.live;
+        return staging ? node.stagingViewFor(staging) : node.live;
       }
       return node.requireView(staging !== undefined);
     }) as NodeJS.Require;

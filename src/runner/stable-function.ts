@@ -8,37 +8,42 @@
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-const TARGET = Symbol('hotswap.target');
+export type StableFunction = AnyFunction;
 
-export interface StableFunction extends AnyFunction {
-  [TARGET]: AnyFunction;
-}
-
-const forwarders = new WeakSet<object>();
+/** forwarder → its target slot. A closure variable is the cheapest indirection V8 offers. */
+const slots = new WeakMap<object, { get(): AnyFunction; set(target: AnyFunction): void }>();
+const classCache = new WeakMap<object, boolean>();
 
 export function isStableFunction(value: unknown): value is StableFunction {
-  return typeof value === 'function' && forwarders.has(value);
+  return typeof value === 'function' && slots.has(value);
 }
 
+/** Whether a function is a `class` (cached: the source text check is not free). */
 export function isClass(value: unknown): value is new (...args: unknown[]) => unknown {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+  if (typeof value !== 'function') return false;
+  let known = classCache.get(value);
+  if (known === undefined) {
+    known = /^class[\s{]/.test(Function.prototype.toString.call(value));
+    classCache.set(value, known);
+  }
+  return known;
 }
 
-export function createStableFunction(target: AnyFunction): StableFunction {
-  // A plain `function` so `this` and `new` pass through; rest args keep arity-agnostic.
+export function createStableFunction(initial: AnyFunction): StableFunction {
+  let target = initial;
+  // A plain `function`, so `this` and `new` pass through; rest args keep it arity-agnostic.
   const forwarder = function (this: unknown, ...args: unknown[]): unknown {
-    const current = forwarder[TARGET];
-    if (new.target) return Reflect.construct(current, args, new.target === forwarder ? current : new.target);
-    return Reflect.apply(current, this, args);
-  } as StableFunction;
-  forwarders.add(forwarder);
-  retarget(forwarder, target);
+    if (new.target !== undefined) return Reflect.construct(target, args, new.target === forwarder ? target : new.target);
+    return Reflect.apply(target, this, args);
+  };
+  slots.set(forwarder, { get: () => target, set: (next) => (target = next) });
+  retarget(forwarder, initial);
   return forwarder;
 }
 
 /** Point the forwarder at a new version; `name`, `length` and `prototype` follow. */
 export function retarget(forwarder: StableFunction, target: AnyFunction): void {
-  forwarder[TARGET] = target;
+  slots.get(forwarder)?.set(target);
   Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
   Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
   if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
@@ -46,8 +51,8 @@ export function retarget(forwarder: StableFunction, target: AnyFunction): void {
   }
 }
 
-export function targetOf(forwarder: StableFunction): AnyFunction {
-  return forwarder[TARGET];
+export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
+  return slots.get(forwarder)?.get();
 }
 
 /**

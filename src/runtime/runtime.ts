@@ -287,6 +287,7 @@ export class Runtime {
       if (node.current && node.current.status !== 'evaluated') {
         void this.registry.disposeInstance(node.current, 'aborted');
         node.current = undefined;
+        node.syncViews();
       }
     }
   }

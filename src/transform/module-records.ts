@@ -28,6 +28,12 @@ export interface ExportRecord {
   name: string;
   /** Defined in this module (not re-exported from another). */
   local: boolean;
+  /**
+   * Bound to a `let`/`var` the module may reassign. Other local exports
+   * (const, function, class, default) keep their value until the next version,
+   * so the runner can hand them out as plain properties (fast, no getter).
+   */
+  mutable: boolean;
 }
 
 export interface ModuleRecords {
@@ -65,6 +71,7 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
     imports.push(record);
   }
 
+  const mutableLocals = collectMutableTopLevelNames(program as unknown as AnyNode);
   const exports: ExportRecord[] = [];
   for (const statement of module.staticExports) {
     for (const entry of statement.entries) {
@@ -75,13 +82,14 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
       if (entry.moduleRequest) {
         const names = importKind === 'Name' ? [entry.importName.name ?? 'default'] : ['*'];
         imports.push({ specifier: entry.moduleRequest.value, kind: 'reexport', names, topLevel: false, ...position(entry.start) });
-        if (name) exports.push({ name, local: false });
+        if (name) exports.push({ name, local: false, mutable: true });
         continue;
       }
       if (!name) continue;
       // `export { x }` where x is an imported binding re-exports it: not local.
       const localName = entry.localName.name;
-      exports.push({ name, local: !(localName && localToImport.has(localName)) });
+      const local = !(localName && localToImport.has(localName));
+      exports.push({ name, local, mutable: !local || (localName !== null && mutableLocals.has(localName)) });
     }
   }
 
@@ -94,6 +102,37 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
     imports.push({ specifier, kind: 'dynamic', names: ['*'], topLevel: false, ...position(start) });
   }
   return { imports, exports, hasModuleSyntax: module.hasModuleSyntax };
+}
+
+/** Names declared with `let`/`var` at top level (directly or in `export let`). */
+function collectMutableTopLevelNames(program: AnyNode): Set<string> {
+  const names = new Set<string>();
+  const addPattern = (pattern: AnyNode | null | undefined): void => {
+    if (!pattern) return;
+    switch (pattern.type) {
+      case 'Identifier':
+        names.add(pattern.name as string);
+        return;
+      case 'ObjectPattern':
+        for (const p of pattern.properties as AnyNode[]) addPattern((p.type === 'RestElement' ? p.argument : p.value) as AnyNode);
+        return;
+      case 'ArrayPattern':
+        for (const e of pattern.elements as (AnyNode | null)[]) addPattern(e);
+        return;
+      case 'RestElement':
+        addPattern(pattern.argument as AnyNode);
+        return;
+      case 'AssignmentPattern':
+        addPattern(pattern.left as AnyNode);
+        return;
+    }
+  };
+  for (const statement of program.body as AnyNode[]) {
+    const declaration = statement.type === 'ExportNamedDeclaration' ? (statement.declaration as AnyNode | null) : statement;
+    if (declaration?.type !== 'VariableDeclaration' || declaration.kind === 'const') continue;
+    for (const d of declaration.declarations as AnyNode[]) addPattern(d.id as AnyNode);
+  }
+  return names;
 }
 
 function computeLineStarts(code: string): number[] {

@@ -33,7 +33,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-1';
+export const TRANSFORM_VERSION = 'hs-transform-2';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);
@@ -70,7 +70,7 @@ function transformJson(file: string, source: string): TransformedModule {
   } catch (error) {
     throw new HotswapError(ERROR_CODES.SYNTAX, `Invalid JSON in ${file}: ${(error as Error).message}`, { cause: error, location: { file, line: 1, column: 1 } });
   }
-  return { file, format: 'json', code: source, maps: [], imports: [], exports: [{ name: 'default', local: true }] };
+  return { file, format: 'json', code: source, maps: [], imports: [], exports: [{ name: 'default', local: true, mutable: false }] };
 }
 
 interface OxcErrorLike {
