@@ -89,14 +89,15 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const isIgnored = createIgnoreMatcher(config.roots, config.ignore);
 
   // Q: Why `atomic: false`, and no `awaitWriteFinish`?
-  // A: Measured on chokidar 5 / Linux (fs.watch): `atomic` does not touch plain saves
-  //    (write → 'change' in ~1–2 ms either way), but holds every unlink a fixed 100 ms, so a
-  //    delete or rename reached us after 101 ms instead of ~1 ms. The batcher already holds an
-  //    unlink for `settleMs` and turns unlink+add into changed, with a configurable window and a
-  //    hold that ends as soon as the file returns. Its scratch-file ignores live in ignore.ts.
-  //    `awaitWriteFinish` polls size until it is stable for `stabilityThreshold` (2 s by
-  //    default): seconds of latency on every save. A half-written file is handled by the
-  //    later write's event instead, which is never lost (lost-save-guard.ts).
+  // A: Measured on chokidar 5 / Linux (fs.watch, bench/watch-latency.ts): `atomic` does not
+  //    touch plain saves (write → 'change' in ~1.5 ms either way), but holds every unlink a
+  //    fixed 100 ms (delete → 'unlink' 101 ms) and lets a rename's 'add' out before its
+  //    'unlink', so the two land in different sets. The batcher already holds an unlink for
+  //    `settleMs` (delete → onChange 31 ms), folds a rename into one set, turns unlink+add
+  //    into changed, and ends the hold as soon as the file returns. `atomic`'s scratch-file
+  //    ignores live in ignore.ts. `awaitWriteFinish` polls size until it is stable for
+  //    `stabilityThreshold` (2 s by default): seconds on every save. A half-written file is
+  //    handled by the next write's event instead, which is never lost (lost-save-guard.ts).
   const fsw = watch([...config.roots], {
     ignoreInitial: true,
     usePolling: config.usePolling,
