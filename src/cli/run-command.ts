@@ -77,7 +77,26 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     }
     reporter.info('waiting for a change to start again');
   }
+  if (flags.verbose && watch) watchForLeaks(runtime, reporter);
   for (const hook of runHooks.afterStart) await hook(app, flags);
+}
+
+/**
+ * --verbose: name replaced versions that stay reachable for a minute. Without
+ * a forced GC an idle process may not have collected them yet, so this says
+ * "may", and names each version once.
+ */
+function watchForLeaks(runtime: Runtime, reporter: Reporter): void {
+  const reported = new Set<string>();
+  const timer = setInterval(() => {
+    for (const v of runtime.retainedVersions(60_000)) {
+      const key = `${v.module}@${v.version}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      reporter.info(`v${v.version} of ${v.module} is still reachable ${Math.round(v.replacedForMs / 1000)} s after it was replaced: something may hold it (a listener or a cache filled at top level without a dispose handler)`);
+    }
+  }, 30_000);
+  timer.unref();
 }
 
 function installProcessHandlers(runtime: Runtime, reporter: Reporter, keepAlive: boolean): void {
