@@ -3,6 +3,7 @@
  * can never be mistaken for the app's stdout. One line per reload by default,
  * phase timings with --verbose, JSON lines with --log-format json.
  */
+import { Stream } from 'node:stream';
 import { styleText } from 'node:util';
 import { formatError, relativePath, serializeError, type HotswapError } from '../errors.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
@@ -67,6 +68,8 @@ export class Reporter {
   }
 
   #color(color: 'red' | 'green' | 'yellow' | 'gray', text: string): string {
+    // styleText checks the stream (TTY, NO_COLOR); a plain object stream (tests, embedders) gets no color.
+    if (!(this.#stream instanceof Stream)) return text;
     return styleText(color, text, { stream: this.#stream, validateStream: true });
   }
 
