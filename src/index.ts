@@ -13,8 +13,8 @@ export type { ReloadParticipant, TransactionView, StagedModule } from './reload/
 export { definePlugin, isPluginDefinition } from './plugins/define-plugin.ts';
 export type { PluginDefinition, PluginContext, PluginProbe, CallInfo, ToolHandler, CommandHandler, RouteHandler, HookHandler, HookOptions, Cleanup, ToolMeta, CommandMeta, HttpMethod } from './plugins/define-plugin.ts';
 export { createPluginHost, PluginHost } from './plugins/plugin-host.ts';
-export type { PluginHostOptions, PluginHostLogger, PluginStats, PluginStatus, HostRuntime } from './plugins/plugin-host.ts';
+export type { PluginHostOptions, PluginHostLogger, HostRuntime } from './plugins/plugin-host.ts';
+export type { PluginStats, PluginStatus } from './plugins/plugin-record.ts';
 export type { PluginHostEvents, PluginHostEventName, ReloadReason, FailurePhase } from './plugins/host-events.ts';
 export type { ToolInfo, CommandInfo } from './plugins/registries.ts';
-export { isPluginFile } from './plugins/plugin-files.ts';
 export { currentRuntime } from './plugins/current-runtime.ts';

@@ -87,7 +87,8 @@ export class AssetStore {
       return;
     }
     try {
-      entry.value = JSON.parse(text) as unknown;
+      // Frozen: every reader shares this value, so none may change it under the others.
+      entry.value = deepFreeze(JSON.parse(text) as unknown);
       entry.text = text;
       entry.error = undefined;
     } catch (error) {
@@ -102,6 +103,14 @@ export class AssetStore {
   #rel(file: string): string {
     return relativePath(file, this.#root);
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /** V8 reports JSON errors "at position N" (and newer versions "(line L column C)"). */

@@ -10,24 +10,26 @@
  * its participants), or on their own for asset edits, enable and disable.
  * Replaced versions drain: they are torn down when their last call returns.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname, resolve, sep } from 'node:path';
-import { ERROR_CODES, HotswapError, isHotswapError, relativePath, serializeError, type SerializedError } from '../errors.ts';
-import type { ReloadParticipant, TransactionView } from '../reload/participant.ts';
+import { readFileSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import { registerControlProvider } from '../control/providers.ts';
+import { ERROR_CODES, HotswapError, isHotswapError, relativePath, serializeError } from '../errors.ts';
+import type { ReloadParticipant } from '../reload/participant.ts';
+import { firstProjectFrame } from '../runner/source-maps.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { codeFrame } from '../shared/code-frame.ts';
 import { AssetStore } from './asset-store.ts';
 import { currentRuntime } from './current-runtime.ts';
 import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
-import { HostEmitter, type FailurePhase, type PluginHostEventName, type PluginHostEvents, type ReloadReason } from './host-events.ts';
+import { HostEmitter, type FailurePhase, type PluginHostEventName, type PluginHostEvents } from './host-events.ts';
 import { Mutex } from './mutex.ts';
+import { planTransaction } from './plan-transaction.ts';
 import { discoverPluginFiles, isPluginFile } from './plugin-files.ts';
-import type { CallCounters, PluginVersion } from './plugin-version.ts';
+import { createRecord, statsOf, type Change, type PluginRecord, type PluginStats } from './plugin-record.ts';
+import type { PluginVersion } from './plugin-version.ts';
 import { conflictError, RegistryView } from './registry-view.ts';
 import { createRegistries, type Registries } from './registries.ts';
 import { stagePhaseOf, stageVersion, type Located } from './stage-version.ts';
-import { firstProjectFrame } from '../runner/source-maps.ts';
-import { registerControlProvider } from '../control/providers.ts';
 
 /** The parts of a `Runtime` the host uses. */
 export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed'>;
@@ -40,7 +42,11 @@ export interface PluginHostLogger {
 export interface PluginHostOptions {
   /** The runtime that loads plugin files. @default the runtime of `hotswap run` (`currentRuntime()`) */
   runtime?: HostRuntime;
-  /** Plugin directories, relative to the runtime's root. Every module file directly inside is a plugin (see `isPluginFile`). */
+  /**
+   * Plugin directories, relative to the runtime's root (inside its roots, to be watched). Every
+   * module file directly inside is a plugin, except names starting with `_` or `.`, `.d.ts` and
+   * test files; helpers go in a subdirectory.
+   */
   dirs: string[];
   /** Directory `ctx.asset()` paths are relative to. @default the plugin file's directory */
   assetsDir?: string;
@@ -54,61 +60,6 @@ export interface PluginHostOptions {
   control?: boolean;
 }
 
-export type PluginStatus = 'loading' | 'enabled' | 'disabled' | 'failed';
-
-export interface PluginStats {
-  name: string;
-  file: string;
-  status: PluginStatus;
-  /** Live version (none when failed before its first version, or disabled). */
-  version: number | undefined;
-  loads: number;
-  reloads: number;
-  failures: number;
-  lastError: (SerializedError & { phase: FailurePhase; at: string }) | null;
-  calls: number;
-  errors: number;
-  /** Calls running on the live version. */
-  inFlight: number;
-  /** Replaced versions still finishing calls. */
-  draining: { version: number; inFlight: number; running: string[] }[];
-  registrations: { tools: string[]; commands: string[]; routes: string[]; hooks: string[] };
-  /** Assets the live version read in setup (root-relative). */
-  assets: string[];
-}
-
-/** One plugin file, for the life of the host. */
-interface PluginRecord {
-  file: string;
-  /** Creation order: plugin load order for hooks and conflicts. */
-  seq: number;
-  name: string;
-  status: PluginStatus;
-  active: PluginVersion | undefined;
-  /** The last version's state after a disable, for `migrate` on enable. */
-  parked: { state: object; version: number } | undefined;
-  lastVersion: number;
-  draining: Set<PluginVersion>;
-  loads: number;
-  reloads: number;
-  failures: number;
-  lastError: PluginStats['lastError'];
-  lastPhase: FailurePhase | undefined;
-  /** The last attempt failed (cleared when a version commits). */
-  failing: boolean;
-  totals: CallCounters;
-}
-
-type ChangeKind = 'load' | 'reload' | 'enable' | 'disable' | 'unload';
-
-interface Change {
-  record: PluginRecord;
-  kind: ChangeKind;
-  reason: ReloadReason;
-  /** The module namespace to take the definition from; none for disable/unload. */
-  namespace: object | undefined;
-}
-
 interface StagedSwap {
   changes: { change: Change; next: PluginVersion | undefined }[];
   view: RegistryView;
@@ -120,6 +71,9 @@ interface Held {
   release: () => void;
   swap: StagedSwap | undefined;
 }
+
+/** Failures a changed asset may fix: a plugin that failed in these phases is retried on asset changes. */
+const ASSET_SENSITIVE: ReadonlySet<FailurePhase> = new Set(['migrate', 'setup', 'health', 'smoke']);
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -155,7 +109,7 @@ export class PluginHost {
     const runtime = options.runtime ?? currentRuntime();
     if (!runtime) {
       throw new HotswapError(ERROR_CODES.USAGE, 'createPluginHost() needs a runtime, and this process does not run under `hotswap run`', {
-        hint: 'Start the app with `hotswap run <entry>`, or pass `runtime: createRuntime(...)`.',
+        hint: 'Start the app with `hotswap run <entry>`, or pass `runtime: createRuntime(...)`. (Under `hotswap run` already? Then that CLI is an older build than this hotswap: rebuild it, `npm run build`.)',
       });
     }
     this.runtime = runtime;
@@ -224,7 +178,6 @@ export class PluginHost {
       this.#unloaded.delete(path);
       const record = this.#ensureRecord(path);
       if (record.active) return record.name;
-      record.status = record.status === 'disabled' ? 'disabled' : 'loading';
       const namespace = await this.#loadModule(record);
       await this.#swap([{ record, kind: 'load', reason: 'module', namespace }]);
       return record.name;
@@ -263,6 +216,7 @@ export class PluginHost {
   reload(name: string): Promise<void> {
     return this.#exclusive(async () => {
       const record = this.#byName(name);
+      if (record.status === 'disabled') throw new HotswapError(ERROR_CODES.USAGE, `Plugin "${name}" is disabled`, { hint: 'enable() it instead.' });
       const namespace = await this.#loadModule(record);
       await this.#swap([{ record, kind: record.active ? 'reload' : 'load', reason: 'manual', namespace }]);
     });
@@ -284,9 +238,9 @@ export class PluginHost {
     if (changed.length === 0) return;
     const touched = new Set(changed);
     await this.#exclusive(async () => {
-      for (const record of [...this.#records.values()]) {
+      for (const record of this.#records.values()) {
         const readIt = record.active !== undefined && [...record.active.assetsRead].some((a) => touched.has(a));
-        const retry = record.status === 'failed' && record.lastPhase !== 'load' && record.lastPhase !== 'evaluate';
+        const retry = record.status === 'failed' && record.lastPhase !== undefined && ASSET_SENSITIVE.has(record.lastPhase);
         if (!readIt && !retry) continue;
         // One swap per plugin: a plugin that fails with the new content does not hold back the others.
         await this.#loadModule(record)
@@ -299,7 +253,7 @@ export class PluginHost {
   }
 
   stats(): PluginStats[] {
-    return [...this.#records.values()].sort((a, b) => a.seq - b.seq).map((record) => this.#statsOf(record));
+    return [...this.#records.values()].sort((a, b) => a.seq - b.seq).map((record) => statsOf(record, this.runtime.root));
   }
 
   /** Resolves when no replaced version is draining (every teardown ran). */
@@ -460,7 +414,14 @@ export class PluginHost {
         const release = await this.#mutex.acquire();
         this.#held = { id: tx.id, release, swap: undefined };
         if (this.#closing) return;
-        const changes = await this.#planTransaction(tx);
+        const changes = await planTransaction(tx, {
+          runtime: this.runtime,
+          records: this.#records,
+          triggered: this.#transactionFiles.get(tx.id) ?? [],
+          wants: (file) => this.#wants(file),
+          ensureRecord: (file) => this.#ensureRecord(file),
+          fail: (record, error) => this.#fail(record, 'evaluate', error, tx.id),
+        });
         if (changes.length > 0) this.#held.swap = await this.#stage(changes, tx.id);
       },
       commit: (tx) => {
@@ -486,57 +447,6 @@ export class PluginHost {
     return held;
   }
 
-  /**
-   * Which plugins this transaction changes: deleted plugin files are unloaded, new ones
-   * loaded, and a plugin whose file or any dependency got a new version is set up again.
-   * A plugin above a changed helper re-runs (with the modules between them) in the
-   * transaction, so its setup sees the new helper before the swap, not after.
-   */
-  async #planTransaction(tx: TransactionView): Promise<Change[]> {
-    const changes: Change[] = [];
-    const staged = new Map(tx.staged.map((s) => [s.file, s.namespace]));
-    const triggered = this.#transactionFiles.get(tx.id) ?? [];
-    const gone = new Set([...tx.removed, ...triggered.filter((f) => !existsSync(f))]);
-    for (const record of this.#records.values()) {
-      if (gone.has(record.file)) changes.push({ record, kind: 'unload', reason: 'module', namespace: undefined });
-    }
-    for (const file of tx.added) {
-      if (!this.#wants(file) || this.#records.get(file)?.active) continue;
-      const record = this.#ensureRecord(file);
-      const namespace = await tx.load(file).catch((error: unknown) => {
-        throw this.#fail(record, 'evaluate', asHotswapError(error), tx.id);
-      });
-      changes.push({ record, kind: 'load', reason: 'module', namespace });
-    }
-    const planned = new Set(changes.map((c) => c.record.file));
-    const rerun: { record: PluginRecord; chain: string[] }[] = [];
-    const candidates = new Set([...this.#records.keys(), ...[...staged.keys()].filter((f) => this.#wants(f))]);
-    for (const file of candidates) {
-      if (planned.has(file) || gone.has(file)) continue;
-      const record = this.#records.get(file);
-      if (record?.status === 'disabled') continue;
-      const namespace = staged.get(file);
-      if (namespace) {
-        const known = record ?? this.#ensureRecord(file);
-        changes.push({ record: known, kind: known.active ? 'reload' : 'load', reason: 'module', namespace });
-        continue;
-      }
-      if (!record) continue;
-      const deps = this.runtime.dependenciesOf(file);
-      if (!deps.some((d) => staged.has(d))) continue;
-      const between = deps.filter((d) => !staged.has(d) && this.runtime.dependenciesOf(d).some((x) => staged.has(x)));
-      rerun.push({ record, chain: [...between, file] });
-    }
-    if (rerun.length > 0) {
-      const files = [...new Set(rerun.flatMap((r) => r.chain))];
-      const namespaces = await tx.rerun(files);
-      for (const { record } of rerun) {
-        changes.push({ record, kind: record.active ? 'reload' : 'load', reason: 'module', namespace: namespaces[files.indexOf(record.file)] });
-      }
-    }
-    return changes;
-  }
-
   /** A reload failed before this host's prepare (a plugin or its helper does not evaluate): count it for the plugins it concerns. */
   #onFailedReload(id: number, files: string[], error: HotswapError): void {
     if (this.#reported.has(error)) return;
@@ -552,26 +462,7 @@ export class PluginHost {
 
   #ensureRecord(file: string): PluginRecord {
     let record = this.#records.get(file);
-    if (!record) {
-      record = {
-        file,
-        seq: this.#seq++,
-        name: basename(file, extname(file)),
-        status: 'loading',
-        active: undefined,
-        parked: undefined,
-        lastVersion: 0,
-        draining: new Set(),
-        loads: 0,
-        reloads: 0,
-        failures: 0,
-        lastError: null,
-        lastPhase: undefined,
-        failing: false,
-        totals: { calls: 0, errors: 0 },
-      };
-      this.#records.set(file, record);
-    }
+    if (!record) this.#records.set(file, (record = createRecord(file, this.#seq++)));
     return record;
   }
 
@@ -614,32 +505,6 @@ export class PluginHost {
 
   #callError(version: PluginVersion, kind: string, target: string, error: unknown): void {
     this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(error) });
-  }
-
-  #statsOf(record: PluginRecord): PluginStats {
-    const active = record.active;
-    const registrations = active?.registrations;
-    return {
-      name: record.name,
-      file: record.file,
-      status: record.status,
-      version: active?.version,
-      loads: record.loads,
-      reloads: record.reloads,
-      failures: record.failures,
-      lastError: record.lastError,
-      calls: record.totals.calls,
-      errors: record.totals.errors,
-      inFlight: active?.inFlight ?? 0,
-      draining: [...record.draining].map((v) => ({ version: v.version, inFlight: v.inFlight, running: v.runningCalls() })),
-      registrations: {
-        tools: [...(registrations?.tools.keys() ?? [])],
-        commands: [...(registrations?.commands.keys() ?? [])],
-        routes: (registrations?.routes ?? []).map((r) => `${r.method} ${r.path}`),
-        hooks: (registrations?.hooks ?? []).map((h) => h.event),
-      },
-      assets: [...(active?.assetsRead ?? [])].map((a) => this.#rel(a)),
-    };
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -70,8 +70,8 @@ export interface PluginVersionOptions {
   assetsRead: ReadonlySet<string>;
   controller: AbortController;
   totals: CallCounters;
-  onCallError(kind: CallKind, name: string, error: unknown): void;
-  onCleanupError(error: unknown): void;
+  onCallError(version: PluginVersion, kind: CallKind, name: string, error: unknown): void;
+  onCleanupError(version: PluginVersion, error: unknown): void;
 }
 
 export class PluginVersion {
@@ -159,7 +159,7 @@ export class PluginVersion {
       if (failure.length > 0 && counted) {
         this.errors++;
         this.#options.totals.errors++;
-        this.#options.onCallError(kind, name, failure[0]);
+        this.#options.onCallError(this, kind, name, failure[0]);
       }
       if (this.status === 'retired' && this.#inFlight.size === 0) void this.#teardown();
     };
@@ -193,6 +193,7 @@ export class PluginVersion {
       onTimeout(this.runningCalls());
       void this.#teardown();
     }, drainTimeoutMs);
+    // Never keeps the process alive: an app that exits has no use for the old version's teardown.
     this.#drainTimer.unref();
   }
 
@@ -218,7 +219,7 @@ export class PluginVersion {
     try {
       await cleanup();
     } catch (error) {
-      this.#options.onCleanupError(error);
+      this.#options.onCleanupError(this, error);
     }
   }
 }

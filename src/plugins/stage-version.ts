@@ -62,7 +62,8 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
   const assetsRead = new Set<string>();
   const controller = new AbortController();
   let sealed = false;
-  let version: PluginVersion | undefined;
+  /** Set once setup returned: `ctx.onDispose` from then on goes to the version. */
+  const sealedVersion: { current: PluginVersion | undefined } = { current: undefined };
   const open = (what: string): void => {
     if (sealed) throw new HotswapError(ERROR_CODES.USAGE, `Plugin "${name}" called ctx.${what}() after setup finished`, { hint: 'Register tools, commands, routes and hooks inside setup (await what you need first).' });
   };
@@ -100,7 +101,7 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
       hooks.push({ event, handler, order: options.order ?? 0, index: hooks.length });
     },
     onDispose(cleanup) {
-      if (version) version.addCleanup(cleanup);
+      if (sealedVersion.current) sealedVersion.current.addCleanup(cleanup);
       else cleanups.push(cleanup);
     },
     asset: readAsset as PluginContext['asset'],
@@ -126,7 +127,7 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
   }
   sealed = true;
 
-  version = new PluginVersion({
+  const version = new PluginVersion({
     name,
     file,
     version: input.version,
@@ -137,9 +138,10 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
     assetsRead,
     controller,
     totals: input.totals,
-    onCallError: (kind, target, error) => input.onCallError(version as PluginVersion, kind, target, error),
-    onCleanupError: (error) => input.onCleanupError(version as PluginVersion, error),
+    onCallError: input.onCallError,
+    onCleanupError: input.onCleanupError,
   });
+  sealedVersion.current = version;
   try {
     const probe = createProbe(version, readAsset);
     const healthy = await guard(input, 'health', ERROR_CODES.PLUGIN_HEALTH, async () => definition.health?.(probe));
@@ -194,7 +196,7 @@ async function guard<T>(input: StageInput, phase: StagePhase, code: ErrorCode, f
         hint: `You may have forgotten to resolve a promise in ${phase}; the previous version keeps serving.`,
       }));
     }, input.timeoutMs);
-    timer.unref();
+    // Not unref'd: a setup in progress is work the process is doing, and the timeout must fire.
   });
   try {
     return await Promise.race([Promise.resolve().then(fn), timeout]);

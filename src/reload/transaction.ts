@@ -74,9 +74,14 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     staging.sources.set(file, read);
     staging.rerun.add(node);
   }
-  // A module whose last reload failed is retried with every change: the change may be its fix (a restored import, an added export).
+  // A module whose last reload failed is retried when the change may be its fix: a file
+  // created or deleted (a missing import), or a change in a module it imports (an added
+  // export). Unrelated edits are not held hostage by a broken file elsewhere.
+  const structural = request.removed.length > 0 || (request.added?.length ?? 0) > 0;
+  const changedNow = new Set(staging.rerun);
   for (const node of registry.nodes.values()) {
-    if (node.lastError !== undefined && !node.missing && !staging.rerun.has(node) && node.current) {
+    if (node.lastError === undefined || node.missing || staging.rerun.has(node) || !node.current) continue;
+    if (structural || [...node.current.imports.values()].some((dep) => changedNow.has(dep))) {
       try {
         staging.sources.set(node.id, registry.readSource(node.id));
         staging.rerun.add(node);

@@ -132,6 +132,9 @@ test('a call that never returns: v1 is torn down after drainTimeoutMs with a war
   g['__slowLog'] = [];
   const log = g['__slowLog'] as string[];
   const { project, runtime, host, logs } = await hostFixture(t, { 'plugins/slow.ts': slowPlugin('v1') }, { drainTimeoutMs: 50 });
+  // The drain timer is unref'd (it never keeps an app alive): stand in for the server that would.
+  const keepAlive = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(keepAlive));
 
   const held = host.tools.call('work');
   const warned = nextEvent(host, 'plugin:drain-timeout');

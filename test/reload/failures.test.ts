@@ -133,3 +133,25 @@ test('a broken entry at startup rejects with a located error, and a fix starts i
   const result = await rt.reload(['src/main.ts']);
   assert.equal(result.status, 'committed');
 });
+
+test('a broken file does not block an unrelated edit, and is retried when a module it imports changes', async (t) => {
+  const p = createProject({
+    'src/dep.ts': `export const a = 1;\n`,
+    'src/broken.ts': `import { a } from './dep.ts';\nexport const useA = () => a;\n`,
+    'src/other.ts': `export const other = () => 'one';\n`,
+    'src/main.ts': `import { useA } from './broken.ts';\nimport { other } from './other.ts';\nexport const run = () => [useA(), other()];\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/broken.ts', `import { a, b } from './dep.ts';\nexport const useA = () => a + b;\n`);
+  assert.equal((await rt.reload(['src/broken.ts'])).status, 'failed', 'b is not exported yet');
+  p.write('src/other.ts', `export const other = () => 'two';\n`);
+  assert.equal((await rt.reload(['src/other.ts'])).status, 'committed', 'an unrelated edit goes live');
+  assert.deepEqual(main.run(), [1, 'two']);
+  p.write('src/dep.ts', `export const a = 1;\nexport const b = 10;\n`);
+  const fixed = await rt.reload(['src/dep.ts']);
+  assert.equal(fixed.status, 'committed');
+  assert.ok(fixed.status === 'committed' && fixed.updated.some((u) => u.file === p.path('src/broken.ts')), 'the broken module was retried with its dependency');
+  assert.deepEqual(main.run(), [11, 'two']);
+});

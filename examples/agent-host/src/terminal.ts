@@ -8,7 +8,7 @@ export function startTerminal(host: PluginHost, onEnd: () => void): () => void {
   const lines = createInterface({ input: process.stdin, terminal: false });
   let queue = Promise.resolve();
   lines.on('line', (line) => {
-    queue = queue.then(() => answer(host, line.trim())).catch((error: unknown) => console.log(`error: ${String(error)}`));
+    queue = queue.then(() => answer(host, line.trim())).catch((error: unknown) => console.log(`error: ${error instanceof Error ? error.message : String(error)}`));
   });
   lines.on('close', () => void queue.then(onEnd));
   return () => lines.removeAllListeners('close').close();
