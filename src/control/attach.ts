@@ -4,11 +4,10 @@
  * the app keeps running without it: the control plane is never a reason for
  * the app to go down.
  */
-import * as v from 'valibot';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { runHooks, type RunFlags, type RunningApp } from '../cli/run-command.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
-import { ControlConfigSchema, describeIssues } from './schemas.ts';
+import { parseControlConfig } from './schemas.ts';
 
 let installed = false;
 
@@ -25,13 +24,14 @@ export async function startForApp(app: RunningApp, flags: RunFlags): Promise<Con
   const { runtime, reporter } = app;
   if (flags.control === false) return undefined;
   try {
-    const config = v.safeParse(ControlConfigSchema, app.config.control ?? {});
-    if (!config.success) {
-      throw new HotswapError(ERROR_CODES.CONFIG, `Invalid control config: ${describeIssues(config.issues, 'control')}`, { hint: 'control: { port?: number, allowOrigins?: string[] } or control: false' });
+    const config = parseControlConfig(app.config.control);
+    if ('error' in config) {
+      throw new HotswapError(ERROR_CODES.CONFIG, `Invalid control config: ${config.error}`, { hint: 'control: { port?: number, allowOrigins?: string[] } or control: false' });
     }
-    if (config.output === false) return undefined;
-    const port = flags.controlPort === undefined ? (config.output.port ?? 0) : parsePort(flags.controlPort);
-    const server = await startControlServer({ runtime, port, ...(config.output.allowOrigins ? { allowOrigins: config.output.allowOrigins } : {}) });
+    if (config.options === false) return undefined;
+    const { options } = config;
+    const port = flags.controlPort === undefined ? (options.port ?? 0) : parsePort(flags.controlPort);
+    const server = await startControlServer({ runtime, port, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
     if (server.replacedPid !== undefined) {
       reporter.info(`another hotswap process (pid ${server.replacedPid}) was registered in .hotswap/control.json; the CLI now talks to this one`);
     }

@@ -132,7 +132,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   app.get('/api/events/recent', (c) => {
     const after = toInt(c.req.query('after')) ?? 0;
     const limit = Math.min(toInt(c.req.query('limit')) ?? 100, 1000);
-    return c.json({ events: feed.recent(after, limit) });
+    return c.json({ events: feed.recent(after, limit), lastSeq: feed.lastSeq });
   });
   app.get('/api/events', (c) => streamEvents(c, feed, { heartbeatMs: options.heartbeatMs ?? 15_000, after: toInt(c.req.header('last-event-id') ?? c.req.query('after')) }));
 

@@ -17,8 +17,8 @@ export interface ControlClient {
   project: string;
   info: ControlInfo;
   request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
-  /** Reads `/api/events` until `signal` aborts or the server goes away. */
-  stream(onEvent: (event: StreamedEvent) => void, signal?: AbortSignal): Promise<void>;
+  /** Reads `/api/events` (after event `afterSeq`, if given) until `signal` aborts or the server goes away. */
+  stream(onEvent: (event: StreamedEvent) => void, options?: { signal?: AbortSignal; afterSeq?: number }): Promise<void>;
 }
 
 /** Locate the process for `cwd` (or a parent directory) and check that it is alive. */
@@ -69,8 +69,9 @@ export function connectControl(cwd: string): ControlClient {
       if (!response.ok) throw apiError(response.status, text);
       return (path === '/metrics' ? text : JSON.parse(text)) as T;
     },
-    async stream(onEvent, signal): Promise<void> {
-      const response = await call('/api/events', { headers, ...(signal ? { signal } : {}) });
+    async stream(onEvent, options = {}): Promise<void> {
+      const { signal, afterSeq } = options;
+      const response = await call('/api/events', { headers: afterSeq === undefined ? headers : { ...headers, 'last-event-id': String(afterSeq) }, ...(signal ? { signal } : {}) });
       if (!response.ok || !response.body) throw apiError(response.status, await response.text());
       try {
         for await (const event of parseEventStream(response.body)) onEvent(event);

@@ -100,6 +100,16 @@ export class EventFeed {
     return after.slice(Math.max(0, after.length - limit));
   }
 
+  /** Sequence number of the newest event (0 before the first). */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  /** Open subscriptions (event streams): a closed stream must bring this back down. */
+  get subscriberCount(): number {
+    return this.#listeners.size;
+  }
+
   /** Receive every event from now on; returns the disposer. */
   subscribe(listener: (event: FeedEvent) => void): () => void {
     this.#listeners.add(listener);

@@ -37,8 +37,7 @@ export function streamEvents(c: Context, feed: EventFeed, options: StreamOptions
 
     // No await between the replay and subscribe(): no event can fall between them (events are emitted synchronously).
     const replay = options.after === undefined ? [] : feed.recent(options.after);
-    const latest = feed.recent(0, 1)[0]?.seq ?? 0;
-    send('hello', { status: statusSnapshot(feed), stats: statsSnapshot(feed), lastSeq: latest });
+    send('hello', { status: statusSnapshot(feed), stats: statsSnapshot(feed), lastSeq: feed.lastSeq });
     for (const event of replay) sendEvent(event);
     const unsubscribe = feed.subscribe(sendEvent);
 

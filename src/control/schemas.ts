@@ -28,18 +28,27 @@ const OriginSchema = v.pipe(
   }, 'each entry of control.allowOrigins must be an origin such as "http://127.0.0.1:3000" (scheme, host and port; no path, no trailing slash)'),
 );
 
-/** The `control` block of hotswap.config.ts / package.json "hotswap". */
-export const ControlConfigSchema = v.union([
-  v.literal(false),
-  v.strictObject({
+/** The `control` block of hotswap.config.ts / package.json "hotswap" (or `false`: no control server). */
+export const ControlOptionsSchema = v.strictObject(
+  {
     /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
-    port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535))),
+    port: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0, 'must be 0-65535'), v.maxValue(65535, 'must be 0-65535'))),
     /** Origins of host pages that may embed the panel and read the API with the read token. @default [] */
-    allowOrigins: v.optional(v.array(OriginSchema)),
-  }),
-]);
+    allowOrigins: v.optional(v.array(OriginSchema, 'must be an array of origins')),
+  },
+  'must be false or an object { port?, allowOrigins? }',
+);
 
-export type ControlConfig = v.InferOutput<typeof ControlConfigSchema>;
+export type ControlOptions = v.InferOutput<typeof ControlOptionsSchema>;
+
+/** `false` (off), the options, or a message naming each bad key. */
+export function parseControlConfig(value: unknown): { options: ControlOptions | false } | { error: string } {
+  if (value === false) return { options: false };
+  // valibot's object schemas take arrays too (typeof [] is 'object')
+  if (Array.isArray(value)) return { error: 'control: must be false or an object { port?, allowOrigins? }' };
+  const parsed = v.safeParse(ControlOptionsSchema, value ?? {});
+  return parsed.success ? { options: parsed.output } : { error: describeIssues(parsed.issues, 'control') };
+}
 
 /** One line naming the key and what is wrong with it. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[], prefix = ''): string {
@@ -47,7 +56,9 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[], prefix =
     .map((issue) => {
       const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
       const where = [prefix, path].filter(Boolean).join('.');
-      return where ? `${where}: ${issue.message}` : issue.message;
+      // strictObject reports an unknown key as "Expected never"
+      const message = issue.expected === 'never' ? 'unknown key' : issue.message;
+      return where ? `${where}: ${message}` : message;
     })
     .join('; ');
 }

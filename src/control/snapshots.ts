@@ -63,7 +63,7 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
   if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; the last good version keeps serving`);
   if (last?.status === 'declined') problems.push(`reload #${last.id} was declined: restart the process to apply ${last.files.join(', ')}`);
   for (const m of runtime.modules()) {
-    if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded (it failed to start; fix it and save)`);
+    if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded: its last load failed (fix it and save)`);
     else if (m.error !== undefined && last?.status !== 'failed') problems.push(`${feed.rel(m.file)}: ${m.error}`);
   }
   const state: ControlState = feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';

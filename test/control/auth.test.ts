@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { scopeOf, tokensEqual } from '../../src/control/auth.ts';
 import { startControlServer, type ControlServer } from '../../src/control/control-server.ts';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.ts';
-import { inProcess, PORT, tempDir, writeFiles, type InProcess } from './helpers.ts';
+import { inProcess, PORT, tempDir, waitUntil, writeFiles, type InProcess } from './helpers.ts';
 
 const HOST_PAGE = 'http://127.0.0.1:3000';
 
@@ -242,6 +242,19 @@ describe('control server on a socket', () => {
     const ok = await raw('/api/reload', auth, 'POST');
     assert.equal(ok.status, 200);
     assert.equal(runtime.stats().reloads, before + 1);
+  });
+
+  test('an event stream the client drops is unsubscribed (no listener leak in a long-running process)', async () => {
+    const before = server.feed.subscriberCount;
+    for (let i = 0; i < 3; i++) {
+      const abort = new AbortController();
+      const response = await fetch(`${server.url}/api/events`, { headers: { authorization: `Bearer ${server.tokens.read}` }, signal: abort.signal });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read(); // hello
+      assert.equal(server.feed.subscriberCount, before + 1);
+      abort.abort();
+      await waitUntil(() => server.feed.subscriberCount === before, 'the server to drop the subscription');
+    }
   });
 
   test('close() removes control.json and is idempotent', async () => {

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startForApp } from '../../src/control/attach.ts';
 import { Reporter } from '../../src/cli/reporter.ts';
 import { createRuntime } from '../../src/runtime/runtime.ts';
-import { copyHelloServer, runCli, spawnCli, tempDir, writeFiles, type CliProcess } from './helpers.ts';
+import { saveFile, copyHelloServer, runCli, spawnCli, tempDir, writeFiles, type CliProcess } from './helpers.ts';
 
 const GREETING = (word: string): string => `export function greeting(name: string): string {\n  return \`${word}, \${name}!\`;\n}\n`;
 
@@ -49,12 +49,17 @@ describe('control commands against a running process', () => {
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /● running {2}pid \d+ · up \d+/);
     assert.match(human.stdout, /reloads {3}\d+ \(/);
-    const elsewhere = await runCli(['status', '--json', '--cwd', dir], tempDir());
-    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    const other = tempDir();
+    try {
+      const elsewhere = await runCli(['status', '--json', '--cwd', dir], other);
+      assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   test('reload <file> after an edit commits it; graph shows what changed', async () => {
-    writeFileSync(join(dir, 'src', 'greeting.ts'), GREETING('Howdy'));
+    saveFile(join(dir, 'src', 'greeting.ts'), GREETING('Howdy'));
     // the watcher may beat us to it: then our reload finds no change, which is fine
     const { code, stdout } = await runCli(['reload', 'src/greeting.ts'], dir);
     assert.equal(code, 0, stdout);
@@ -75,10 +80,11 @@ describe('control commands against a running process', () => {
   });
 
   test('reload of a broken file: exit 1, the error with its code frame; status turns degraded', async () => {
-    writeFileSync(join(dir, 'src', 'greeting.ts'), 'export function greeting(name: string): string {\n  return `broken ${name`;\n}\n');
+    saveFile(join(dir, 'src', 'greeting.ts'), 'export function greeting(name: string): string {\n  return `broken ${name`;\n}\n');
     try {
       const logs = spawnCli(['logs', '--follow', '--limit', '0'], { cwd: dir });
       try {
+        await logs.waitFor(/following events of pid \d+/, 'logs --follow to connect');
         const broken = await runCli(['reload', 'src/greeting.ts'], dir);
         // either our reload saw the broken file, or the watcher's reload did and ours retries it: both fail
         assert.equal(broken.code, 1, broken.stdout);
@@ -94,7 +100,7 @@ describe('control commands against a running process', () => {
         await logs.kill();
       }
     } finally {
-      writeFileSync(join(dir, 'src', 'greeting.ts'), GREETING('Hello'));
+      saveFile(join(dir, 'src', 'greeting.ts'), GREETING('Hello'));
       await runCli(['reload', 'src/greeting.ts'], dir);
     }
     const status = JSON.parse((await runCli(['status', '--json'], dir)).stdout) as { status: { state: string } };

@@ -4,10 +4,10 @@
  * process. Waits are on events or state, never fixed sleeps.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokens, type ControlTokens } from '../../src/control/auth.ts';
 import { createControlApp } from '../../src/control/control-app.ts';
@@ -29,6 +29,18 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), content);
   }
+}
+
+/**
+ * Writes like an editor's atomic save (temp file + rename). A plain writeFileSync truncates
+ * first, and a watcher that reads in between sees an empty module: a real (and correctly
+ * reported) failure, but not the one a test means to cause.
+ */
+export function saveFile(path: string, content: string): void {
+  // named like vim's swap file, which the watcher ignores: only the rename is an event
+  const temp = join(dirname(path), `.${basename(path)}.swp`);
+  writeFileSync(temp, content);
+  renameSync(temp, path);
 }
 
 /** A copy of examples/hello-server in a temp dir (it imports only node builtins). */
@@ -139,8 +151,8 @@ export interface CliProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the match once stdout+stderr match `pattern`. */
-  waitFor(pattern: RegExp, what?: string): Promise<RegExpMatchArray>;
+  /** Resolves with the match once stdout+stderr match `pattern` (rejects if the process exits first, or after `timeoutMs`: a hang bound, not a timing assumption). */
+  waitFor(pattern: RegExp, what?: string, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
   kill(): Promise<void>;
 }
@@ -152,7 +164,7 @@ export function spawnCli(args: string[], options: { cwd: string; env?: Record<st
   let err = '';
   const waiters = new Set<() => void>();
   const notify = (): void => {
-    for (const w of [...waiters]) w();
+    for (const w of waiters) w(); // deleting the current entry while iterating a Set is safe
   };
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => ((out += chunk), notify()));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => ((err += chunk), notify()));
@@ -162,15 +174,21 @@ export function spawnCli(args: string[], options: { cwd: string; env?: Record<st
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, what = String(pattern)) {
+    waitFor(pattern, what = String(pattern), timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${what}\nstdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
         const check = (): void => {
           const match = (out + err).match(pattern);
           if (match) {
             waiters.delete(check);
+            clearTimeout(timer);
             resolve(match);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             waiters.delete(check);
+            clearTimeout(timer);
             reject(new Error(`process exited before ${what}\nstdout:\n${out}\nstderr:\n${err}`));
           }
         };

@@ -6,11 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as v from 'valibot';
 import { formatError } from '../../errors.ts';
 import { connectControl } from '../../control/control-client.ts';
 import { controlPaths, isProcessAlive, readControlInfo } from '../../control/control-files.ts';
-import { ControlConfigSchema, describeIssues } from '../../control/schemas.ts';
+import { parseControlConfig } from '../../control/schemas.ts';
 import { createWatcher } from '../../watch/watcher.ts';
 import { loadConfig, type HotswapConfig } from '../config.ts';
 import { findProjectDir } from '../run-command.ts';
@@ -72,9 +71,9 @@ function checkNode(): CheckResult {
 async function checkConfig(project: string, explicit: string | undefined): Promise<{ result: CheckResult; config: HotswapConfig | undefined }> {
   try {
     const { config, source } = await loadConfig(project, explicit);
-    const control = v.safeParse(ControlConfigSchema, config.control ?? {});
-    if (!control.success) {
-      return { config, result: { name: 'config', status: 'fail', detail: describeIssues(control.issues, 'control'), fix: 'control: { port?: number, allowOrigins?: string[] } or control: false' } };
+    const control = parseControlConfig(config.control);
+    if ('error' in control) {
+      return { config, result: { name: 'config', status: 'fail', detail: control.error, fix: 'control: { port?: number, allowOrigins?: string[] } or control: false' } };
     }
     return { config, result: { name: 'config', status: 'pass', detail: source ? `loaded ${rel(source, project)}` : 'none (defaults)' } };
   } catch (error) {

@@ -13,7 +13,7 @@ export interface LogsFlags {
 export async function logsCommand(flags: LogsFlags): Promise<void> {
   const client = clientFor(flags);
   const limit = Math.max(0, Math.min(1000, Number(flags.limit ?? 50) || 0));
-  const { events } = await client.request<{ events: FeedEvent[] }>('GET', `/api/events/recent?limit=${limit}`);
+  const { events, lastSeq: latest } = await client.request<{ events: FeedEvent[]; lastSeq: number }>('GET', `/api/events/recent?limit=${limit}`);
   let lastSeq = 0;
   const show = (event: FeedEvent): void => {
     if (event.seq <= lastSeq) return;
@@ -23,18 +23,27 @@ export async function logsCommand(flags: LogsFlags): Promise<void> {
   };
   for (const event of events) show(event);
   if (!flags.follow) return;
+  lastSeq = Math.max(lastSeq, latest);
 
   const abort = new AbortController();
   const stop = (): void => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    await client.stream((message) => {
-      const data = message.data as Record<string, unknown> & { seq?: number; at?: number };
-      if (message.id === undefined || typeof data.seq !== 'number') return; // hello/status/stats snapshots
-      const { seq, at, ...rest } = data;
-      show({ seq, type: message.event, at: at ?? Date.now(), data: rest });
-    }, abort.signal);
+    // from the newest event we know of: nothing between the listing and the stream is lost
+    await client.stream(
+      (message) => {
+        if (message.event === 'hello') {
+          process.stderr.write(`[hotswap] following events of pid ${client.info.pid} at ${client.info.url} (Ctrl-C to stop)\n`);
+          return;
+        }
+        const data = message.data as Record<string, unknown> & { seq?: number; at?: number };
+        if (message.id === undefined || typeof data.seq !== 'number') return; // status/stats snapshots
+        const { seq, at, ...rest } = data;
+        show({ seq, type: message.event, at: at ?? Date.now(), data: rest });
+      },
+      { signal: abort.signal, afterSeq: lastSeq },
+    );
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -23,7 +23,7 @@ const state = { status: null, stats: null, modules: [], lastSeq: 0, entries: new
 class AuthError extends Error {}
 
 async function api(path, init = {}) {
-  const response = await fetch(path, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+  const response = await fetch(path, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
   if (response.status === 401) throw new AuthError('token rejected');
   const body = await response.json();
   if (!response.ok) throw new Error(body?.error?.text ?? `HTTP ${response.status}`);
@@ -38,12 +38,15 @@ function h(tag, props = {}, ...children) {
     if (k === 'class') node.className = v;
     else if (k === 'text') node.textContent = v;
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    // through the CSSOM: the page's CSP (style-src 'self') refuses style attributes
+    else if (k === 'style') for (const [prop, value] of Object.entries(v)) node.style.setProperty(prop, value);
     else node.setAttribute(k, v === true ? '' : String(v));
   }
   for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
   return node;
 }
 
+const fmtNum = (v) => (v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const fmtMs = (v) => (v == null ? '–' : v >= 100 ? `${Math.round(v)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`);
 const fmtClock = (at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 function fmtDuration(seconds) {
@@ -51,6 +54,10 @@ function fmtDuration(seconds) {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+/** `a, b and 5 more`: a reload of everything would otherwise list every module. */
+function shortList(items, max = 2) {
+  return items.length <= max + 1 ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 function toast(message) {
   const el = $('toast');
@@ -86,8 +93,9 @@ function renderStats(stats) {
   $('stat-failed').classList.toggle('bad', stats.failed > 0);
   set('modules', String(stats.modules), `${stats.versions.alive} versions alive`);
   const total = stats.phases.total;
-  $('stat-p50').replaceChildren(total.count ? `${fmtMs(total.p50)} / ${fmtMs(total.p95).replace(' ms', '')}` : '–');
-  $('stat-p50-sub').textContent = total.count ? `last ${total.count} reloads · stage p50 ${fmtMs(stats.phases.stage.p50)}` : 'no reload yet';
+  $('stat-p50').replaceChildren(...(total.count ? [`${fmtNum(total.p50)} / ${fmtNum(total.p95)}`, h('span', { class: 'unit', text: 'ms' })] : ['–']));
+  $('stat-p50-sub').textContent = total.count ? `total, over ${total.count} reload${total.count === 1 ? '' : 's'}` : 'no reload yet';
+  $('stat-p50-sub').title = total.count ? ['stage', 'validate', 'commit', 'dispose'].map((p) => `${p}: p50 ${fmtMs(stats.phases[p].p50)}, p95 ${fmtMs(stats.phases[p].p95)}`).join('\n') : '';
   const lookups = stats.cache.memoryHits + stats.cache.diskHits + stats.cache.misses;
   set('cache', lookups ? `${Math.round(stats.cache.hitRate * 100)}%` : '–', `${stats.cache.memoryHits + stats.cache.diskHits} hits · ${stats.cache.misses} misses`);
   const plugins = stats.providers?.plugins;
@@ -119,11 +127,13 @@ function renderError(error) {
 // --- live feed
 function phasesNode(t) {
   const parts = ['stage', 'validate', 'commit', 'dispose'];
-  const sum = parts.reduce((s, p) => s + t[p], 0) || 1;
+  const sum = parts.reduce((s, p) => s + t[p], 0);
+  // a reload that failed early has no phase split, only how long it took to fail
+  if (sum === 0) return h('div', { class: 'phases' }, h('div', { class: 'phase-legend' }, h('span', {}, h('b', { text: `total ${fmtMs(t.total)}` }))));
   return h(
     'div',
     { class: 'phases' },
-    h('div', { class: 'phase-bar', title: 'stage · validate · commit · dispose' }, parts.map((p) => h('span', { class: `p-${p}`, style: `width:${(t[p] / sum) * 100}%` }))),
+    h('div', { class: 'phase-bar', title: 'stage · validate · commit · dispose' }, parts.map((p) => h('span', { class: `p-${p}`, style: { width: `${(t[p] / sum) * 100}%` } }))),
     h('div', { class: 'phase-legend' }, parts.map((p) => h('span', {}, h('i', { class: `p-${p}` }), `${p} ${fmtMs(t[p])}`)), h('span', {}, h('b', { text: `total ${fmtMs(t.total)}` }))),
   );
 }
@@ -131,14 +141,14 @@ function phasesNode(t) {
 function entryNode(type, d, at) {
   const kind = type === 'reload:start' ? 'pending' : type.startsWith('reload:') ? type.slice(7) : 'event';
   const badge = { pending: 'reloading', committed: 'committed', failed: 'failed', skipped: 'no change', declined: 'declined' }[kind] ?? type;
-  const files = (d.files ?? []).join(', ') || 'all modules';
+  const files = shortList(d.files ?? []) || 'all modules';
   const li = h(
     'li',
     { class: `entry ${kind}`, 'data-id': d.id ?? '' },
-    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: files, text: kind === 'event' ? JSON.stringify(d.detail ?? d) : files }), h('time', { text: fmtClock(at) })),
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: kind === 'event' ? JSON.stringify(d.detail ?? d) : files }), h('time', { text: fmtClock(at) })),
   );
   if (kind === 'committed') {
-    const updated = d.updated.map((u) => `${u.path}@v${u.version}`).join(', ');
+    const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4);
     li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')}` : ''));
     li.append(phasesNode(d.timings));
   } else if (kind === 'failed') {

@@ -11,9 +11,10 @@ const CHAR_W = 7.4;
 /**
  * @param {{ id: string }[]} nodes
  * @param {{ from: string, to: string }[]} edges  `from` imports `to`
+ * @param {'LR' | 'TB'} direction  layers left to right (wide screens) or top to bottom (narrow ones)
  * @returns {{ positions: Map<string, { x: number, y: number, w: number, h: number, layer: number }>, width: number, height: number, back: Set<string> }}
  */
-export function layoutGraph(nodes, edges) {
+export function layoutGraph(nodes, edges, direction = 'LR') {
   const ids = nodes.map((n) => n.id).sort();
   const out = new Map(ids.map((id) => [id, []]));
   const indegree = new Map(ids.map((id) => [id, 0]));
@@ -62,9 +63,21 @@ export function layoutGraph(nodes, edges) {
       layers[li].forEach((id, i) => index.set(id, i));
     }
   }
-  // 4. coordinates: columns left to right, each centred vertically
+  // 4. coordinates: layers as columns (LR) or rows (TB), each centred across the others
   const positions = new Map();
-  const widthOf = (id) => Math.max(96, Math.round(label(id).length * CHAR_W + 52));
+  const widthOf = (id) => Math.max(direction === 'TB' ? 72 : 96, Math.round(label(id, direction).length * CHAR_W + 52));
+  if (direction === 'TB') {
+    const rowWidths = layers.map((l) => l.reduce((sum, id) => sum + widthOf(id), 0) + (l.length - 1) * ROW_GAP);
+    const width = Math.max(0, ...rowWidths);
+    layers.forEach((l, li) => {
+      let x = (width - rowWidths[li]) / 2;
+      for (const id of l) {
+        positions.set(id, { x, y: li * (NODE_H + COL_GAP * 0.6), w: widthOf(id), h: NODE_H, layer: li });
+        x += widthOf(id) + ROW_GAP;
+      }
+    });
+    return { positions, width, height: layers.length * (NODE_H + COL_GAP * 0.6) - COL_GAP * 0.6, back, direction };
+  }
   const columnHeights = layers.map((l) => l.length * NODE_H + (l.length - 1) * ROW_GAP);
   const height = Math.max(NODE_H, ...columnHeights);
   let x = 0;
@@ -77,11 +90,12 @@ export function layoutGraph(nodes, edges) {
     }
     x += colW + COL_GAP;
   });
-  return { positions, width: Math.max(0, x - COL_GAP), height, back };
+  return { positions, width: Math.max(0, x - COL_GAP), height, back, direction };
 }
 
-/** Long paths keep their tail: the file name is what people look for. */
-export function label(id) {
+/** Long paths keep their tail: the file name is what people look for. Narrow (TB) layouts show the file name only. */
+export function label(id, direction = 'LR') {
+  if (direction === 'TB') return id.slice(id.lastIndexOf('/') + 1);
   return id.length <= 30 ? id : `…${id.slice(-29)}`;
 }
 
@@ -131,10 +145,15 @@ export function createGraphView(svg, options = {}) {
     applyView();
   }
 
+  // narrow screens stack the layers top to bottom, so labels stay readable without zooming
+  const directionFor = () => (svg.getBoundingClientRect().width < 640 ? 'TB' : 'LR');
+  let direction = 'LR';
+
   function render(graph) {
     current = graph;
     scene.replaceChildren();
-    const { positions, width, height, back } = layoutGraph(graph.nodes, graph.edges);
+    direction = directionFor();
+    const { positions, width, height, back } = layoutGraph(graph.nodes, graph.edges, direction);
     bounds = { width, height };
     const edgeLayer = el('g', {}, scene);
     const nodeLayer = el('g', {}, scene);
@@ -149,6 +168,10 @@ export function createGraphView(svg, options = {}) {
         const x1 = a.x + a.w / 2, y1 = a.y + a.h, x2 = b.x + b.w / 2, y2 = b.y + b.h;
         const dip = Math.max(y1, y2) + 46;
         d = `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`;
+      } else if (direction === 'TB') {
+        const x1 = a.x + a.w / 2, y1 = a.y + a.h, x2 = b.x + b.w / 2, y2 = b.y;
+        const mid = (y1 + y2) / 2;
+        d = `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2 - 1}`;
       } else {
         const x1 = a.x + a.w, y1 = a.y + a.h / 2, x2 = b.x, y2 = b.y + b.h / 2;
         const mid = (x1 + x2) / 2;
@@ -166,7 +189,7 @@ export function createGraphView(svg, options = {}) {
       g.dataset.id = n.id;
       el('rect', { width: p.w, height: p.h, rx: 7 }, g);
       const text = el('text', { x: 12, y: p.h / 2 + 4 }, g);
-      text.textContent = label(n.id);
+      text.textContent = label(n.id, direction);
       const ver = el('text', { x: p.w - 10, y: p.h / 2 + 4, 'text-anchor': 'end', class: 'ver' }, g);
       ver.textContent = n.version == null ? '–' : `v${n.version}`;
       const title = el('title', {}, g);
@@ -250,7 +273,7 @@ export function createGraphView(svg, options = {}) {
     },
     { passive: false },
   );
-  new ResizeObserver(() => fit()).observe(svg);
+  new ResizeObserver(() => (directionFor() === direction ? fit() : render(current))).observe(svg);
 
   return { render, select, fit, get selected() { return selected; }, get graph() { return current; } };
 }
