@@ -18,3 +18,5 @@ export type { PluginStats, PluginStatus } from './plugins/plugin-record.ts';
 export type { PluginHostEvents, PluginHostEventName, ReloadReason, FailurePhase } from './plugins/host-events.ts';
 export type { ToolInfo, CommandInfo } from './plugins/registries.ts';
 export { currentRuntime } from './plugins/current-runtime.ts';
+export { registerControlProvider } from './control/providers.ts';
+export type { ControlProvider } from './control/providers.ts';

@@ -18,7 +18,7 @@ export interface HotswapConfig {
   settleMs?: number;
   watch?: boolean;
   /** Port of the control server on 127.0.0.1; 0 picks a free one; false turns it off. */
-  control?: { port?: number } | false;
+  control?: { port?: number; allowOrigins?: string[] } | false;
   /** Keep the process alive after an uncaught exception in app code (reported, attributed). */
   keepAlive?: boolean;
 }

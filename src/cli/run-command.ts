@@ -30,6 +30,8 @@ export interface RunningApp {
   reporter: Reporter;
   config: HotswapConfig;
   project: string;
+  /** Why the entry failed to start, while hotswap waits for a fix. */
+  startError?: unknown;
 }
 
 /** Hooks other parts of the CLI attach to a running app (the control server). */
@@ -69,6 +71,7 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     await runtime.import(entry);
     if (flags.verbose) reporter.info(`started ${entryArg}${enabled ? (watch ? ' (watching)' : '') : ' (hot reload off: HOTSWAP_ENABLED=false)'}`);
   } catch (error) {
+    app.startError = error;
     reporter.error(error, 'start');
     if (!watch) {
       process.exitCode = 1;

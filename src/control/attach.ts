@@ -36,14 +36,9 @@ export async function startForApp(app: RunningApp, flags: RunFlags): Promise<Con
       reporter.info(`another hotswap process (pid ${server.replacedPid}) was registered in .hotswap/control.json; the CLI now talks to this one`);
     }
     reporter.info(`control ${server.url} · dashboard ${server.dashboardUrl}`, { event: 'control', url: server.url, dashboard: server.dashboardUrl });
-    // TODO [control 2025-11-22]: replace with a runtime 'close' event or runHooks.beforeClose. Until then the
-    // server is closed (and control.json removed) from here: on SIGINT/SIGTERM run-command closes the runtime and
-    // re-raises the signal, and a process killed by a signal never emits 'exit'.
-    const closeRuntime = runtime.close.bind(runtime);
-    runtime.close = () => {
-      void server.close();
-      return closeRuntime();
-    };
+    // On SIGINT/SIGTERM run-command closes the runtime and re-raises the signal; a process killed by a
+    // signal never emits 'exit', so control.json is removed here.
+    runtime.on('close', () => void server.close());
     return server;
   } catch (error) {
     reporter.error(error, 'control');

@@ -173,7 +173,8 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
         }
         files = [abs];
       }
-      const result = await runtime.reload(files);
+      // A module reload re-runs it even when its source did not change; a file reload skips a no-op.
+      const result = await runtime.reload(files, { force: module !== undefined });
       return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
     },
   );

@@ -260,6 +260,9 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     for (const node of registry.nodes.values()) node.endTransaction(staging);
     for (const node of staging.rerun) node.lastError = error;
     const restored = await restoreDisposedFirst(registry, disposedFirst);
+    // The phase that failed gets the time spent in it (stage, or validate when staging had finished).
+    if (timings.stage === 0) timings.stage = performance.now() - t0;
+    else if (timings.validate === 0) timings.validate = performance.now() - t0 - timings.stage;
     timings.total = performance.now() - t0;
     registry.emitHotEvent('hotswap:error', { files, error });
     return { ...base, status: 'failed', error, restored, timings };

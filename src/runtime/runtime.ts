@@ -46,6 +46,8 @@ export interface RuntimeEvents {
   error: HotswapError;
   /** File events as the watcher delivered them. */
   change: ChangeSet;
+  /** `close()` was called: adapters (the control server) shut down now. */
+  close: undefined;
 }
 
 export type RuntimeEventName = keyof RuntimeEvents;
@@ -173,11 +175,17 @@ export class Runtime {
     return [...seen];
   }
 
-  /** Reload files now (absolute or root-relative). No files: re-run every loaded module. */
-  reload(files?: string[]): Promise<ReloadResult> {
-    const request: ReloadRequest = files
-      ? { changed: files.map((f) => resolvePath(this.root, f)), removed: [] }
-      : { changed: [], removed: [], force: [...this.registry.nodes.keys()] };
+  /**
+   * Reload files now (absolute or root-relative). No files: re-run every loaded
+   * module. `force`: re-run the given modules even if their content did not change.
+   */
+  reload(files?: string[], options: { force?: boolean } = {}): Promise<ReloadResult> {
+    const paths = files?.map((f) => resolvePath(this.root, f));
+    const request: ReloadRequest = !paths
+      ? { changed: [], removed: [], force: [...this.registry.nodes.keys()] }
+      : options.force
+        ? { changed: [], removed: [], force: paths }
+        : { changed: paths, removed: [] };
     return this.#enqueue(request);
   }
 
@@ -228,6 +236,7 @@ export class Runtime {
   /** Stop watching and dispose every module (dispose handlers run, timers cleared). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#emit('close', undefined);
       await this.#watcher?.close();
       await this.#tail.catch(() => {});
       const nodes = [...this.registry.nodes.values()].reverse();

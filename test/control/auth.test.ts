@@ -172,8 +172,12 @@ describe('control app (in process)', () => {
     const body = (await one.json()) as { result: { status: string; updated: { path: string }[] } };
     assert.equal(body.result.status, 'committed');
     assert.deepEqual(body.result.updated.map((u) => u.path), ['dep.ts']);
-    const same = await ctx.request('/api/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"module":"dep.ts"}' });
-    assert.equal(((await same.json()) as { result: { status: string } }).result.status, 'skipped');
+    const sameFile = await ctx.request('/api/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"file":"dep.ts"}' });
+    assert.equal(((await sameFile.json()) as { result: { status: string } }).result.status, 'skipped', 'an unchanged file is a no-op');
+    const forced = await ctx.request('/api/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"module":"dep.ts"}' });
+    const forcedBody = (await forced.json()) as { result: { status: string; updated: { path: string }[] } };
+    assert.equal(forcedBody.result.status, 'committed', 'a module reload re-runs it even unchanged');
+    assert.deepEqual(forcedBody.result.updated.map((u) => u.path), ['dep.ts']);
   });
 
   test('the dashboard is served with a strict CSP and no framing', async () => {
