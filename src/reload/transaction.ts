@@ -58,7 +58,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     if (!node) continue;
     let read: { source: string; hash: string };
     try {
-      read = registry.readSource(file);
+      read = await readSettled(registry, file, node.current?.hash);
     } catch {
       if (node.current) {
         node.missing = true;
@@ -347,4 +347,21 @@ function safeCall(registry: ModuleRegistry, node: ModuleNode, fn: () => void): v
       error: new HotswapError(ERROR_CODES.HOT_CALLBACK, `An accept handler of ${node.id} threw: ${String(error)}`, { cause: error }),
     });
   }
+}
+
+const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/**
+ * An editor that saves in place truncates the file, then writes it: a read in
+ * between sees an empty file. An empty read of a file that had content waits
+ * (bounded, 50 ms) for the write; a file that stays empty is taken as empty.
+ */
+async function readSettled(registry: ModuleRegistry, file: string, previousHash: string | undefined): Promise<{ source: string; hash: string }> {
+  let read = registry.readSource(file);
+  if (read.hash !== EMPTY_HASH || previousHash === undefined || previousHash === EMPTY_HASH) return read;
+  for (let waited = 0; waited < 50 && read.hash === EMPTY_HASH; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    read = registry.readSource(file);
+  }
+  return read;
 }

@@ -32,7 +32,11 @@ export function validateImports(importer: ModuleInstance, ctx: ValidationContext
     const version = target ? ctx.after(target) : undefined;
     if (!target || !version || version.isCommonJs) continue;
     const names = new Set(version.exportNames());
-    for (const name of record.names) {
+    // Members read off a namespace (`ns.x`) count only if the old version had them:
+    // code may probe for an optional member that was never exported.
+    const before = target.current && target.current !== version ? new Set(target.current.exportNames()) : undefined;
+    const removedMembers = (record.members ?? []).filter((m) => before?.has(m));
+    for (const name of [...record.names, ...removedMembers]) {
       if (name === '*' || names.has(name)) continue;
       const location = importLocation(importer, record.specifier);
       const source = location ? ctx.sourceOf(location.file) : undefined;

@@ -19,6 +19,11 @@ export interface ImportRecord {
    * new values through live bindings and never re-runs.
    */
   topLevel: boolean;
+  /**
+   * For a namespace import (`import * as ns`): the members the code reads as
+   * `ns.name`, so validation can check them like named imports.
+   */
+  members?: string[];
   /** 1-based position of the import in the type-stripped JavaScript. */
   line: number;
   column: number;
@@ -58,6 +63,7 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
   };
 
   const localToImport = new Map<string, ImportRecord>();
+  const namespaceLocals = new Map<string, ImportRecord>();
   const imports: ImportRecord[] = [];
   for (const statement of module.staticImports) {
     const names: string[] = [];
@@ -67,6 +73,7 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
       const kind = entry.importName.kind as string;
       names.push(kind === 'NamespaceObject' ? '*' : kind === 'Default' ? 'default' : (entry.importName.name ?? 'default'));
       localToImport.set(entry.localName.value, record);
+      if (kind === 'NamespaceObject') namespaceLocals.set(entry.localName.value, record);
     }
     imports.push(record);
   }
@@ -93,7 +100,7 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
     }
   }
 
-  const walker = new TopLevelWalker(localToImport);
+  const walker = new TopLevelWalker(localToImport, namespaceLocals);
   walker.visit(program as unknown as AnyNode, 0);
   for (const { specifier, start, topLevel } of walker.requires) {
     imports.push({ specifier, kind: 'require', names: ['*'], topLevel, ...position(start) });
@@ -148,9 +155,11 @@ class TopLevelWalker {
   readonly requires: { specifier: string; start: number; topLevel: boolean }[] = [];
   readonly dynamicImports: { specifier: string; start: number }[] = [];
   readonly #imports: Map<string, ImportRecord>;
+  readonly #namespaces: Map<string, ImportRecord>;
 
-  constructor(imports: Map<string, ImportRecord>) {
+  constructor(imports: Map<string, ImportRecord>, namespaces: Map<string, ImportRecord>) {
     this.#imports = imports;
+    this.#namespaces = namespaces;
   }
 
   visit(node: AnyNode, depth: number): void {
@@ -169,10 +178,18 @@ class TopLevelWalker {
         }
         return;
       }
-      case 'MemberExpression':
-        this.visit(node.object as AnyNode, depth);
-        if (node.computed) this.visit(node.property as AnyNode, depth);
+      case 'MemberExpression': {
+        const object = node.object as AnyNode;
+        const property = node.property as AnyNode;
+        const record = object.type === 'Identifier' ? this.#namespaces.get(object.name as string) : undefined;
+        if (record && !node.computed && property.type === 'Identifier') {
+          record.members ??= [];
+          if (!record.members.includes(property.name as string)) record.members.push(property.name as string);
+        }
+        this.visit(object, depth);
+        if (node.computed) this.visit(property, depth);
         return;
+      }
       case 'Property':
         if (node.computed) this.visit(node.key as AnyNode, depth);
         this.visit(node.value as AnyNode, depth);

@@ -155,3 +155,21 @@ test('a broken file does not block an unrelated edit, and is retried when a modu
   assert.ok(fixed.status === 'committed' && fixed.updated.some((u) => u.file === p.path('src/broken.ts')), 'the broken module was retried with its dependency');
   assert.deepEqual(main.run(), [11, 'two']);
 });
+
+test('a member read off a namespace import counts as a use when it is removed', async (t) => {
+  const p = createProject({
+    'src/handlers.ts': `export function hello() { return 'hi'; }\nexport function bye() { return 'bye'; }\n`,
+    'src/main.ts': `import * as handlers from './handlers.ts';\nexport const run = () => handlers.hello() + ((handlers as any).optional?.() ?? '');\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/handlers.ts', `export function bye() { return 'bye'; }\n`);
+  const result = await rt.reload(['src/handlers.ts']);
+  assert.equal(result.status, 'failed');
+  assert.equal(result.status === 'failed' && result.error.code, 'HS_MISSING_EXPORT');
+  assert.equal(main.run(), 'hi');
+  p.write('src/handlers.ts', `export function hello() { return 'hello'; }\n`);
+  assert.equal((await rt.reload(['src/handlers.ts'])).status, 'committed', 'an optional member that never existed does not block');
+  assert.equal(main.run(), 'hello');
+});
