@@ -18,8 +18,8 @@ export interface TransformCacheStats {
 export class TransformCache {
   readonly #dir: string | undefined;
   readonly #memory = new Map<string, TransformedModule>();
+  readonly #folders = new Set<string>();
   readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0 };
-  #dirReady = false;
 
   /** `dir` undefined: memory only. */
   constructor(dir: string | undefined) {
@@ -62,17 +62,23 @@ export class TransformCache {
   }
 
   #write(key: string, value: TransformedModule): void {
-    if (!this.#dir) return;
-    try {
-      const folder = join(this.#dir, key.slice(0, 2));
-      if (!this.#dirReady) this.#dirReady = true;
-      mkdirSync(folder, { recursive: true });
-      const target = join(folder, `${key}.json`);
-      const temp = `${target}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify(value));
-      renameSync(temp, target);
-    } catch {
-      // A read-only or full disk only costs speed: the memory cache still works.
-    }
+    const dir = this.#dir;
+    if (!dir) return;
+    // Off the reload's critical path: the entry only speeds up the next start.
+    setImmediate(() => {
+      try {
+        const folder = join(dir, key.slice(0, 2));
+        if (!this.#folders.has(folder)) {
+          mkdirSync(folder, { recursive: true });
+          this.#folders.add(folder);
+        }
+        const target = join(folder, `${key}.json`);
+        const temp = `${target}.${process.pid}.tmp`;
+        writeFileSync(temp, JSON.stringify(value));
+        renameSync(temp, target);
+      } catch {
+        // A read-only or full disk only costs speed: the memory cache still works.
+      }
+    });
   }
 }
