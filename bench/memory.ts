@@ -11,16 +11,24 @@
  * `runtime.reload([file])`; after it the entry's stable function must return the new value.
  * At the end: `runtime.retainedVersions()` after a final GC (replaced versions still reachable).
  *
+ * Two heap figures per point: after `gc()` (full GCs), and after V8's last-resort GC
+ * (`gc({ flavor: 'last-resort' })`, what V8 does under memory pressure), which also drops its
+ * compilation cache and old scripts' bytecode. The first grows with every compiled script until
+ * V8 is under pressure; the second is what hotswap itself retains.
+ *
  * Usage: node --expose-gc bench/memory.ts [--big 1000] [--small 10000] [--out file.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRuntime } from '../src/index.ts';
-import { argValue, log, machineInfo, mb, ms, removeDir, spawnTracked, summarize, tempDir, writeResult, type Summary } from './lib/util.ts';
+import { argValue, waitForQuiet, log, machineInfo, mb, ms, removeDir, spawnTracked, summarize, tempDir, writeResult, type Summary } from './lib/util.ts';
 
 export interface MemoryPoint {
   reloads: number;
+  /** heapUsed after full GCs (`gc()`) */
   heapUsedMB: number;
+  /** heapUsed after V8's last-resort GC (also drops its compilation cache): what is retained */
+  heapRetainedMB: number;
   rssMB: number;
   externalMB: number;
   versionsAlive: number;
@@ -39,6 +47,11 @@ export interface MemoryScenarioResult {
   /** growth over the second half of the run: ~0 when memory is flat */
   heapGrowthSecondHalfMB: number;
   maxHeapMB: number;
+  /** the same after last-resort GCs */
+  retainedStartMB: number;
+  retainedEndMB: number;
+  retainedGrowthMB: number;
+  retainedGrowthSecondHalfMB: number;
   retainedVersions: number;
   retainedSample: { module: string; version: number }[];
   reloadMs: Summary;
@@ -52,12 +65,15 @@ export interface MemoryResult {
   scenarios: MemoryScenarioResult[];
 }
 
-declare const gc: (() => void) | undefined;
-
-async function settle(): Promise<void> {
-  // FinalizationRegistry callbacks run as tasks after a GC: give them turns, then collect again
+/**
+ * Full GCs until FinalizationRegistry callbacks have run (they are tasks after a GC).
+ * `lastResort`: V8's memory-reducing GC (what it does under memory pressure or before a heap
+ * snapshot), which also drops its compilation cache and old bytecode: what is really retained.
+ */
+async function settle(lastResort = false): Promise<void> {
   for (let i = 0; i < 4; i++) {
-    gc?.();
+    if (lastResort) gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    else gc?.();
     await new Promise((done) => setImmediate(done));
   }
 }
@@ -98,6 +114,7 @@ export function value(): number {
 }
 
 async function runScenario(plan: ScenarioPlan): Promise<MemoryScenarioResult> {
+  await waitForQuiet();
   const dir = tempDir(`memory-${plan.name}`);
   const started = performance.now();
   try {
@@ -112,7 +129,9 @@ async function runScenario(plan: ScenarioPlan): Promise<MemoryScenarioResult> {
     const measure = async (reloads: number): Promise<void> => {
       await settle();
       const usage = process.memoryUsage();
-      points.push({ reloads, heapUsedMB: mb(usage.heapUsed), rssMB: mb(usage.rss), externalMB: mb(usage.external), versionsAlive: runtime.stats().versionsAlive });
+      await settle(true);
+      const retained = process.memoryUsage();
+      points.push({ reloads, heapUsedMB: mb(usage.heapUsed), heapRetainedMB: mb(retained.heapUsed), rssMB: mb(retained.rss), externalMB: mb(retained.external), versionsAlive: runtime.stats().versionsAlive });
     };
     await measure(0);
     let failedReloads = 0;
@@ -128,10 +147,10 @@ async function runScenario(plan: ScenarioPlan): Promise<MemoryScenarioResult> {
         failedReloads++;
         firstFailure ??= result.status === 'failed' ? result.error.message : result.status;
       } else if (entry.current() !== k) wrongValue++;
-      if (k % plan.every === 0) {
+      if (k % plan.every === 0 || k === plan.reloads) {
         await measure(k);
         const p = points.at(-1) as MemoryPoint;
-        log(`  ${plan.name}: ${String(k).padStart(6)} reloads · heap ${p.heapUsedMB} MB · rss ${p.rssMB} MB · versions alive ${p.versionsAlive}`);
+        log(`  ${plan.name}: ${String(k).padStart(6)} reloads · heap ${p.heapUsedMB} MB · retained ${p.heapRetainedMB} MB · rss ${p.rssMB} MB · versions alive ${p.versionsAlive}`);
       }
     }
     if (firstFailure !== undefined) log(`  ! ${plan.name}: ${failedReloads} reloads not committed, first: ${String(firstFailure)}`);
@@ -154,6 +173,10 @@ async function runScenario(plan: ScenarioPlan): Promise<MemoryScenarioResult> {
       heapGrowthMB: Math.round((end.heapUsedMB - start.heapUsedMB) * 10) / 10,
       heapGrowthSecondHalfMB: Math.round((end.heapUsedMB - half.heapUsedMB) * 10) / 10,
       maxHeapMB: Math.max(...points.map((p) => p.heapUsedMB)),
+      retainedStartMB: start.heapRetainedMB,
+      retainedEndMB: end.heapRetainedMB,
+      retainedGrowthMB: Math.round((end.heapRetainedMB - start.heapRetainedMB) * 10) / 10,
+      retainedGrowthSecondHalfMB: Math.round((end.heapRetainedMB - half.heapRetainedMB) * 10) / 10,
       retainedVersions: retained.length,
       retainedSample: retained.slice(0, 5).map((r) => ({ module: r.module, version: r.version })),
       reloadMs: summarize(reloadTimes),
@@ -176,6 +199,7 @@ export async function runMemory(bigReloads = 1000, smallReloads = 10_000): Promi
   for (const s of scenarios) {
     log(
       `  ${s.name.padEnd(6)} heap ${s.heapStartMB} → ${s.heapEndMB} MB (growth ${s.heapGrowthMB} MB, second half ${s.heapGrowthSecondHalfMB} MB, max ${s.maxHeapMB} MB)` +
+        ` · retained ${s.retainedStartMB} → ${s.retainedEndMB} MB (growth ${s.retainedGrowthMB} MB, second half ${s.retainedGrowthSecondHalfMB} MB)` +
         ` · retained versions ${s.retainedVersions} · reload median ${ms(s.reloadMs.median)} ms · failed ${s.failedReloads} · wrong value ${s.wrongValue} · ${s.seconds} s`,
     );
   }

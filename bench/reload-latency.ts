@@ -15,13 +15,13 @@
  * Then the 1,000-module app again with its modules spread over directories of 50 ('nested'
  * layout: leaf and shared edits), which isolates the cost of one directory of 1,000 files.
  *
- * Usage: node bench/reload-latency.ts [--sizes 10,100,1000] [--edits 50] [--no-nested] [--settle ms] [--out file.json]
+ * Usage: node bench/reload-latency.ts [--sizes 10,100,1000] [--edits 50] [--no-nested] [--settle ms] [--src] [--out file.json]
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateApp, renderLeaf, renderShared, type GeneratedApp, type Layout } from './fixtures/generate-app.ts';
 import type { ChildProcess } from 'node:child_process';
-import { HOTSWAP_BIN, HttpClient, argValue, spawnServer, log, machineInfo, ms, removeDir, sleep, stopChild, summarize, tempDir, writeResult, type Summary } from './lib/util.ts';
+import { hotswapScript, HttpClient, OtherLoadMeter, argValue, spawnServer, waitForQuiet, log, machineInfo, machineInfoSince, ms, removeDir, sleep, stopChild, summarize, tempDir, writeResult, type Summary } from './lib/util.ts';
 
 interface Timings {
   stage: number;
@@ -73,6 +73,8 @@ export interface ScenarioResult {
   statusCounts: Record<string, number>;
   httpErrors: number;
   polls: Summary;
+  /** CPU share other processes took during the scenario (Linux): interference */
+  otherCpu: number | undefined;
   /** burst scenario only: delays between the two saves */
   burstGapsMs?: number[];
 }
@@ -82,7 +84,11 @@ export interface SizeResult {
   layout: Layout;
   startMs: number;
   scenarios: ScenarioResult[];
-  /** stderr lines that were not reload events (errors, warnings), first 20 */
+  /** CPU share other processes kept busy just before (Linux), see waitForQuiet */
+  cpuBusyBefore: number | undefined;
+  /** hotswap's JSON lines other than reload events, by event/level (e.g. the control server's info line) */
+  hotswapLogCounts: Record<string, number>;
+  /** hotswap's error/warn lines other than reload events, and non-JSON stderr lines: first 20 */
   otherStderr: string[];
   failedReloads: { id: number; files: string[]; error: unknown }[];
 }
@@ -102,10 +108,15 @@ const WARMUP = 3;
 class HotswapProcess {
   readonly events: ReloadEvent[] = [];
   readonly otherStderr: string[] = [];
+  readonly logCounts: Record<string, number> = {};
   readonly app: GeneratedApp;
   client!: HttpClient;
   startMs = 0;
   #child: ChildProcess | undefined;
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
 
   constructor(app: GeneratedApp) {
     this.app = app;
@@ -113,7 +124,7 @@ class HotswapProcess {
 
   async start(): Promise<void> {
     const extra = argValue('settle') === undefined ? [] : ['--settle', argValue('settle') as string];
-    const started = await spawnServer(process.execPath, [HOTSWAP_BIN, 'run', '--log-format', 'json', ...extra, 'src/main.ts'], {
+    const started = await spawnServer(process.execPath, [hotswapScript(), 'run', '--log-format', 'json', ...extra, 'src/main.ts'], {
       cwd: this.app.dir,
       timeoutMs: 120_000,
       onStderrLine: (line, at) => this.#onStderr(line, at),
@@ -143,6 +154,11 @@ class HotswapProcess {
       });
       return;
     }
+    if (data?.['source'] === 'hotswap') {
+      const key = `${String(data['level'] ?? '?')}:${String(data['event'] ?? data['message'] ?? '?').slice(0, 40)}`;
+      this.logCounts[key] = (this.logCounts[key] ?? 0) + 1;
+      if (data['level'] === 'info') return;
+    }
     if (line.trim() !== '' && this.otherStderr.length < 20) this.otherStderr.push(line);
   }
 
@@ -164,7 +180,9 @@ interface EditPlan {
 
 async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<ScenarioResult> {
   const samples: EditSample[] = [];
+  let meter: OtherLoadMeter | undefined;
   for (let k = 0; k < plan.warmup + plan.edits; k++) {
+    if (k === plan.warmup) meter = new OtherLoadMeter([process.pid, proc.pid]);
     const token = `${plan.name}-${k}-${process.hrtime.bigint().toString(36)}`;
     const firstEvent = proc.events.length;
     const t0 = await plan.write(token, k);
@@ -184,6 +202,7 @@ async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<Scenar
     if (!seen) log(`  ! ${plan.name} edit ${k}: new content not served after ${EDIT_TIMEOUT_MS} ms (events: ${sample.statuses.join(', ') || 'none'})`);
     if (k >= plan.warmup) samples.push(sample);
   }
+  const otherCpu = meter?.stop();
   const latencies = samples.flatMap((s) => (s.latency === undefined ? [] : [s.latency]));
   const timings = samples.flatMap((s) => (s.timings ? [s.timings] : []));
   const latency = summarize(latencies);
@@ -210,12 +229,13 @@ async function runScenario(proc: HotswapProcess, plan: EditPlan): Promise<Scenar
     statusCounts,
     httpErrors: samples.reduce((a, s) => a + s.httpErrors, 0),
     polls: summarize(samples.map((s) => s.polls)),
+    otherCpu,
   };
   if (plan.burstGapsMs) result.burstGapsMs = plan.burstGapsMs;
   log(
     `  ${plan.name.padEnd(14)} N=${String(proc.app.modules).padEnd(5)} median ${ms(latency.median)} ms · p95 ${ms(latency.p95)} · min ${ms(latency.min)} · max ${ms(latency.max)}` +
       ` · in-process ${ms(inProcessTotal.median)} ms (stage ${ms(result.phaseMedians.stage)}, validate ${ms(result.phaseMedians.validate)}, commit ${ms(result.phaseMedians.commit)}, dispose ${ms(result.phaseMedians.dispose)})` +
-      ` · write→reload start ${ms(result.writeToReloadStartMedian)} ms · lost ${result.lost} · reloads ${JSON.stringify(statusCounts)}`,
+      ` · write→reload start ${ms(result.writeToReloadStartMedian)} ms · lost ${result.lost} · other processes ${otherCpu === undefined ? 'n/a' : `${Math.round(otherCpu * 100)}%`} · reloads ${JSON.stringify(statusCounts)}`,
   );
   return result;
 }
@@ -235,6 +255,7 @@ async function benchSize(plan: SizePlan, edits: number): Promise<SizeResult> {
   const app = generateApp(dir, modules, { layout });
   const proc = new HotswapProcess(app);
   try {
+    const cpuBusyBefore = await waitForQuiet();
     await proc.start();
     log(`N=${modules} (${layout}): started in ${ms(proc.startMs)} ms (cold cache)`);
     const scenarios: ScenarioResult[] = [];
@@ -307,7 +328,7 @@ async function benchSize(plan: SizePlan, edits: number): Promise<SizeResult> {
       );
     }
     const failedReloads = proc.events.filter((e) => e.status === 'failed').slice(0, 10).map((e) => ({ id: e.id, files: e.files, error: e.error }));
-    return { modules, layout, startMs: proc.startMs, scenarios, otherStderr: proc.otherStderr, failedReloads };
+    return { modules, layout, startMs: proc.startMs, scenarios, cpuBusyBefore, hotswapLogCounts: proc.logCounts, otherStderr: proc.otherStderr, failedReloads };
   } finally {
     await proc.stop();
     removeDir(dir);
@@ -319,10 +340,11 @@ async function benchSize(plan: SizePlan, edits: number): Promise<SizeResult> {
  * app has 1,000 files in one directory, which makes the watcher rescan it on every event).
  */
 export async function runReloadLatency(sizes = [10, 100, 1000], edits = 50, nested = true): Promise<ReloadLatencyResult> {
+  const atStart = machineInfo();
   const results: SizeResult[] = [];
   for (const modules of sizes) results.push(await benchSize({ modules, layout: 'flat', sharedEdits: modules >= 1000 ? 20 : 0, extras: modules >= 1000 }, edits));
   if (nested) results.push(await benchSize({ modules: 1000, layout: 'nested', sharedEdits: 20, extras: false }, edits));
-  return { benchmark: 'reload-latency', machine: machineInfo(), settleMs: argValue('settle') ?? 'default', gapMs: GAP_MS, sizes: results };
+  return { benchmark: 'reload-latency', machine: machineInfoSince(atStart), settleMs: argValue('settle') ?? 'default', gapMs: GAP_MS, sizes: results };
 }
 
 if (import.meta.main) {
