@@ -146,12 +146,15 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       await instance.evaluation;
       const before = node.current;
       if (!before || before.hotState.selfAccept) continue;
+      // Same export names, and every changed value a function (forwarded): no importer can have captured a stale value.
+      const valuesKept = sameExportValues(before, instance);
       for (const importer of node.importers) {
         if (staging.rerun.has(importer) || !importer.current) continue;
         if (acceptsDependency(importer.current, node)) {
           boundaries.push({ importer: importer.current, dependency: node });
           continue;
         }
+        if (valuesKept) continue;
         const reason = rerunReason(importer.current, node, before, instance, registry.resolver);
         if (!reason) continue;
         staging.rerun.add(importer);
@@ -174,6 +177,9 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       if (instance.node.current && !disposedFirst.includes(instance.node.current)) validateExportKinds(instance.node.current, instance, root);
     }
     for (const instance of staged) {
+      // Imports that resolved before still resolve when no export name was removed.
+      const current = instance.node.current;
+      if (current && !disposedFirst.includes(current) && keepsExportNames(current, instance)) continue;
       for (const importer of instance.node.importers) {
         if (!importer.staged && importer.current) validateImports(importer.current, ctx);
       }
@@ -230,7 +236,9 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       }
     }
     for (const old of replaced) await registry.disposeInstance(old, 'replaced');
-    const pruned = await prune(registry, missing, deps.entry);
+    const orphanCandidates = new Set<ModuleNode>(missing);
+    for (const old of replaced) for (const dep of old.imports.values()) orphanCandidates.add(dep);
+    const pruned = await prune(registry, orphanCandidates, missing, deps.entry);
     timings.dispose = performance.now() - td;
     timings.total = performance.now() - t0;
     registry.emitHotEvent('hotswap:afterUpdate', { files });
@@ -296,22 +304,23 @@ function checkMissing(missing: Set<ModuleNode>, staging: StagingContext, registr
 }
 
 /** Remove modules nothing imports any more (deleted files, dropped imports), running their prune handlers. */
-async function prune(registry: ModuleRegistry, missing: Set<ModuleNode>, entry: ModuleNode | undefined): Promise<string[]> {
+async function prune(registry: ModuleRegistry, candidates: Iterable<ModuleNode>, missing: Set<ModuleNode>, entry: ModuleNode | undefined): Promise<string[]> {
   const pruned: string[] = [];
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const node of registry.nodes.values()) {
-      if (node === entry || node.importers.size > 0 || !node.current) continue;
-      if (!missing.has(node) && !wasImported(node)) continue;
-      const instance = node.current;
-      for (const dep of instance.imports.values()) dep.importers.delete(node);
-      node.current = undefined;
-      await registry.disposeInstance(instance, 'pruned');
-      registry.removeNode(node);
-      pruned.push(node.id);
-      changed = true;
+  // Only nodes that lost an importer in this transaction (and what they import, transitively) can be orphans.
+  const queue = [...candidates];
+  while (queue.length > 0) {
+    const node = queue.shift() as ModuleNode;
+    if (node === entry || node.importers.size > 0 || !node.current || registry.getNode(node.id) !== node) continue;
+    if (!missing.has(node) && !wasImported(node)) continue;
+    const instance = node.current;
+    for (const dep of instance.imports.values()) {
+      dep.importers.delete(node);
+      queue.push(dep);
     }
+    node.current = undefined;
+    await registry.disposeInstance(instance, 'pruned');
+    registry.removeNode(node);
+    pruned.push(node.id);
   }
   return pruned;
 }
@@ -364,4 +373,21 @@ async function readSettled(registry: ModuleRegistry, file: string, previousHash:
     read = registry.readSource(file);
   }
   return read;
+}
+
+function sameExportValues(before: ModuleInstance, after: ModuleInstance): boolean {
+  const names = before.exportNames();
+  const next = after.exportNames();
+  if (names.length !== next.length) return false;
+  for (const name of next) {
+    const old = before.rawExport(name);
+    const value = after.rawExport(name);
+    if (!Object.is(old, value) && !(typeof old === 'function' && typeof value === 'function')) return false;
+  }
+  return names.every((n) => next.includes(n));
+}
+
+function keepsExportNames(before: ModuleInstance, after: ModuleInstance): boolean {
+  const next = new Set(after.exportNames());
+  return before.exportNames().every((n) => next.has(n));
 }
