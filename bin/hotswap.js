@@ -1,9 +1,28 @@
 #!/usr/bin/env node
-// A source checkout runs src/ when Node strips types by itself (>= 22.18), so it never runs a
-// stale build; an installed package (no src/) or an older Node runs the compiled dist/.
-import { existsSync } from 'node:fs';
+// Runs the compiled dist/ (what npm installs; ~0.4 s faster to start than having Node strip
+// the types of ~90 source files). In a source checkout, src/ runs instead whenever a source
+// file is newer than the build, so a stale build never runs.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+const sourceDir = fileURLToPath(new URL('../src/', import.meta.url));
 const source = new URL('../src/cli/bin.ts', import.meta.url);
 const built = new URL('../dist/cli/bin.js', import.meta.url);
-const canRunSource = Boolean(process.features.typescript) && existsSync(source);
-await import(canRunSource || !existsSync(built) ? source.href : built.href);
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function useBuild() {
+  if (!existsSync(built)) return false;
+  if (!existsSync(source) || !process.features.typescript) return true;
+  return statSync(built).mtimeMs >= newestMtime(sourceDir);
+}
+
+await import(useBuild() ? built.href : source.href);

@@ -31,13 +31,27 @@ const PIN_VERSION = 'void (() => __hotswap_version__);';
 
 export type ModuleFunction = (...args: unknown[]) => unknown;
 
-export function compileModule(instance: ModuleInstance): ModuleFunction {
+export interface CompiledModule {
+  fn: ModuleFunction;
+  /** V8's code cache for this script, to store when none was used (call after the module ran). */
+  produceCodeCache: (() => Buffer) | undefined;
+  codeCache: 'hit' | 'rejected' | 'none';
+}
+
+export function compileModule(instance: ModuleInstance, cachedData: Buffer | undefined): CompiledModule {
   const { transformed } = instance;
   const esm = transformed.format === 'esm';
   const params = (esm ? ESM_PARAMS : CJS_PARAMS).join(', ');
   const head = esm ? `(async function (${params}) {"use strict";${PIN_VERSION}` : `(function (${params}) {${PIN_VERSION}`;
   const source = `${head}\n${transformed.code}\n})`;
-  return vm.runInThisContext(source, { filename: scriptName(instance.node.id, instance.version), lineOffset: -1 }) as ModuleFunction;
+  const script = new vm.Script(source, {
+    filename: scriptName(instance.node.id, instance.version),
+    lineOffset: -1,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const fn = script.runInThisContext() as ModuleFunction;
+  const codeCache = !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'hit';
+  return { fn, codeCache, produceCodeCache: codeCache === 'hit' ? undefined : () => script.createCachedData() };
 }
 
 /** Timers created while a module evaluates belong to that version and are cleared when it is disposed. */

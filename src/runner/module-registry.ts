@@ -12,7 +12,7 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import { codeFrame } from '../shared/code-frame.ts';
 import { sha256 } from '../shared/hash.ts';
-import type { TransformCache } from '../transform/transform-cache.ts';
+import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
@@ -172,7 +172,12 @@ export class ModuleRegistry {
         else if (node.current === instance) node.syncViews();
         return;
       }
-      const fn = compileModule(instance);
+      const cacheKey = (instance.transformed as CachedTransform).cacheKey;
+      // A code cache only pays off on a start; a reload compiles new code anyway.
+      const compiled = compileModule(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
+      if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
+      if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
+      const fn = compiled.fn;
       const [timeout, interval, immediate] = trackedTimers(instance);
       if (instance.transformed.format === 'cjs') {
         const require = this.#createRequire(instance);
@@ -201,6 +206,7 @@ export class ModuleRegistry {
         );
       }
       instance.status = 'evaluated';
+      if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
       if (staging) instance.node.syncStagingView();
       else if (instance.node.current === instance) instance.node.syncViews();
     } catch (error) {

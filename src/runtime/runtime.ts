@@ -3,6 +3,7 @@
  * a file watcher. Reloads never overlap; requests that arrive during one form
  * the next. Hosts embed it through `createRuntime`.
  */
+import { statSync } from 'node:fs';
 import { resolve as resolvePath, join } from 'node:path';
 import { ERROR_CODES, HotswapError, isHotswapError } from '../errors.ts';
 import type { ReloadParticipant } from '../reload/participant.ts';
@@ -84,6 +85,8 @@ export class Runtime {
   #watcher: Watcher | undefined;
   #entry: ModuleNode | undefined;
   #entryFailed = false;
+  /** Settles when the first load is done: change sets wait for it. */
+  #initialLoad: Promise<void> = Promise.resolve();
   #tail: Promise<unknown> = Promise.resolve();
   #reloadCount = 0;
   #closing: Promise<void> | undefined;
@@ -121,16 +124,42 @@ export class Runtime {
     const node = this.registry.ensureNode(path);
     node.isRoot = true;
     this.#entry ??= node;
-    await this.#startWatching();
+    return this.#loadWhileWatching(path, (error) => {
+      if (node === this.#entry) this.#entryFailed = error !== undefined;
+    });
+  }
+
+  /**
+   * The watcher's initial scan and the first load run at the same time (on a
+   * large app both take a while). Reloads wait for the load; a file saved
+   * while both were starting is caught by an mtime check afterwards.
+   */
+  async #loadWhileWatching<T>(path: string, settle: (error: unknown) => void): Promise<T> {
+    const startedAt = Date.now();
+    const watching = this.#startWatching();
+    const loading = this.registry.importLive(path);
+    this.#initialLoad = loading.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      const ns = await this.registry.importLive(path);
-      this.#entryFailed = false;
+      const ns = await loading;
+      settle(undefined);
+      await watching;
+      this.#catchUpOnSavesDuringStart(startedAt);
       return ns as T;
     } catch (error) {
-      if (node === this.#entry) this.#entryFailed = true;
+      settle(error);
       this.#forgetFailedLiveLoad();
+      await watching;
       throw error;
     }
+  }
+
+  #catchUpOnSavesDuringStart(startedAt: number): void {
+    if (!this.#watcher) return;
+    const touched = [...this.registry.nodes.keys()].filter((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= startedAt - 1);
+    if (touched.length > 0) void this.#enqueue({ changed: touched, removed: [] });
   }
 
   /**
@@ -142,13 +171,7 @@ export class Runtime {
     const path = resolvePath(this.root, file);
     const node = this.registry.ensureNode(path);
     node.isRoot = true;
-    await this.#startWatching();
-    try {
-      return (await this.registry.importLive(path)) as T;
-    } catch (error) {
-      this.#forgetFailedLiveLoad();
-      throw error;
-    }
+    return this.#loadWhileWatching(path, () => {});
   }
 
   /** Take part in every reload transaction (see `ReloadParticipant`). Returns the disposer. */
@@ -310,6 +333,7 @@ export class Runtime {
       ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
       ...(options.usePolling === undefined ? {} : { usePolling: options.usePolling }),
       onChange: async (set) => {
+        await this.#initialLoad;
         this.#emit('change', set);
         if (set.added.length > 0 || set.removed.length > 0) this.registry.resolver.clear();
         await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added });

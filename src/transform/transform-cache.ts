@@ -1,8 +1,10 @@
 /**
  * Transforms cached by content, in memory and on disk (`.hotswap/cache`), so a
- * restart of a large app skips the transform. Keys hash the transformer
- * version, the path (maps name it) and the source. Disk entries are written
- * atomically (temp + rename); a corrupt entry is ignored and rewritten.
+ * restart of a large app skips the transform; beside each entry, V8's code
+ * cache for the compiled module, so a restart also skips most of the compile.
+ * Keys hash the transformer version, the path (maps name it) and the source.
+ * Disk entries are written atomically (temp + rename) after the reload that
+ * produced them; a corrupt or stale entry is ignored and rewritten.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,72 +15,111 @@ export interface TransformCacheStats {
   memoryHits: number;
   diskHits: number;
   misses: number;
+  /** V8 code cache entries used at compile / rejected as stale. */
+  codeCacheHits: number;
+  codeCacheRejected: number;
 }
+
+/** A transform result with the key its caches are stored under. */
+export interface CachedTransform extends TransformedModule {
+  cacheKey?: string;
+}
+
+/** Entries kept in memory per file: the current source and the one before (an undo is free). */
+const PER_FILE = 2;
 
 export class TransformCache {
   readonly #dir: string | undefined;
-  readonly #memory = new Map<string, TransformedModule>();
+  readonly #memory = new Map<string, CachedTransform>();
+  readonly #keysByFile = new Map<string, string[]>();
   readonly #folders = new Set<string>();
-  readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0 };
+  readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0, codeCacheHits: 0, codeCacheRejected: 0 };
 
-  /** `dir` undefined: memory only. */
+  /** `dir` undefined: memory only (and no code cache). */
   constructor(dir: string | undefined) {
     this.#dir = dir;
   }
 
-  transform(file: string, source: string, options: TransformOptions): TransformedModule {
+  transform(file: string, source: string, options: TransformOptions): CachedTransform {
     const key = sha256(`${TRANSFORM_VERSION}\0${options.defaultFormat}\0${file}\0${source}`);
     const cached = this.#memory.get(key);
     if (cached) {
       this.stats.memoryHits++;
       return cached;
     }
-    const fromDisk = this.#read(key);
+    const fromDisk = this.#readJson(key);
     if (fromDisk) {
       this.stats.diskHits++;
-      this.#remember(key, fromDisk);
-      return fromDisk;
+      const value = { ...fromDisk, cacheKey: key };
+      this.#remember(file, key, value);
+      return value;
     }
     this.stats.misses++;
-    const result = transformModule(file, source, options);
-    this.#remember(key, result);
-    this.#write(key, result);
+    const result: CachedTransform = { ...transformModule(file, source, options), cacheKey: key };
+    this.#remember(file, key, result);
+    this.#later(key, '.json', () => JSON.stringify({ ...result, cacheKey: undefined }));
     return result;
   }
 
-  #remember(key: string, value: TransformedModule): void {
-    // Bounded: old versions of edited files should not pile up forever.
-    if (this.#memory.size > 5000) this.#memory.delete(this.#memory.keys().next().value as string);
-    this.#memory.set(key, value);
-  }
-
-  #read(key: string): TransformedModule | undefined {
-    if (!this.#dir) return undefined;
+  /** V8 code cache for a transform (same V8 version only), if stored. */
+  readCodeCache(key: string | undefined): Buffer | undefined {
+    if (!this.#dir || !key) return undefined;
     try {
-      return JSON.parse(readFileSync(join(this.#dir, key.slice(0, 2), `${key}.json`), 'utf8')) as TransformedModule;
+      return readFileSync(this.#path(key, `.${codeCacheTag()}.v8`));
     } catch {
       return undefined;
     }
   }
 
-  #write(key: string, value: TransformedModule): void {
-    const dir = this.#dir;
-    if (!dir) return;
-    // Off the reload's critical path: the entry only speeds up the next start.
+  /** Store V8's code cache for a transform, produced after the module ran (so lazily compiled functions are in it). */
+  writeCodeCache(key: string | undefined, produce: () => Buffer): void {
+    if (!this.#dir || !key) return;
+    this.#later(key, `.${codeCacheTag()}.v8`, produce);
+  }
+
+  #remember(file: string, key: string, value: CachedTransform): void {
+    this.#memory.set(key, value);
+    const keys = this.#keysByFile.get(file) ?? [];
+    keys.push(key);
+    while (keys.length > PER_FILE) this.#memory.delete(keys.shift() as string);
+    this.#keysByFile.set(file, keys);
+  }
+
+  #readJson(key: string): TransformedModule | undefined {
+    if (!this.#dir) return undefined;
+    try {
+      return JSON.parse(readFileSync(this.#path(key, '.json'), 'utf8')) as TransformedModule;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #path(key: string, suffix: string): string {
+    return join(this.#dir as string, key.slice(0, 2), `${key}${suffix}`);
+  }
+
+  /** Write after the current reload: an entry only speeds up the next start. */
+  #later(key: string, suffix: string, produce: () => string | Buffer): void {
+    if (!this.#dir) return;
     setImmediate(() => {
       try {
-        const folder = join(dir, key.slice(0, 2));
+        const target = this.#path(key, suffix);
+        const folder = join(this.#dir as string, key.slice(0, 2));
         if (!this.#folders.has(folder)) {
           mkdirSync(folder, { recursive: true });
           this.#folders.add(folder);
         }
-        const target = join(folder, `${key}.json`);
         const temp = `${target}.${process.pid}.tmp`;
-        writeFileSync(temp, JSON.stringify(value));
+        writeFileSync(temp, produce());
         renameSync(temp, target);
       } catch {
         // A read-only or full disk only costs speed: the memory cache still works.
       }
     });
   }
+}
+
+/** V8 rejects a code cache from another V8 version or flags; naming the file after both avoids the read. */
+function codeCacheTag(): string {
+  return `v8-${process.versions.v8.replace(/[^\w.-]/g, '_')}`;
 }
