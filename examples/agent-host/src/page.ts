@@ -1,4 +1,22 @@
 // The chat page: one HTML document, no build step.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * hotswap's embeddable status panel, when the app runs under `hotswap run`: the page gets the
+ * read-only panel token server-side (never the admin token). The control server accepts the
+ * page's origin only if package.json lists it in "hotswap.control.allowOrigins".
+ */
+function panelScript(): string {
+  try {
+    const dir = join(import.meta.dirname, '..', '.hotswap');
+    const { url } = JSON.parse(readFileSync(join(dir, 'control.json'), 'utf8')) as { url: string };
+    const token = readFileSync(join(dir, 'panel-token'), 'utf8').trim();
+    return `<script src="${url}/panel.js" data-token="${token}" async></script>`;
+  } catch {
+    return '<!-- no hotswap control server: run under `hotswap run` to get the status panel -->';
+  }
+}
 
 export function chatPage(): string {
   return `<!doctype html>
@@ -35,7 +53,7 @@ export function chatPage(): string {
     line('pip', data.reply ?? data.error?.text ?? 'error');
   });
 </script>
-<!-- hotswap control panel: the control plane's embeddable panel <script src="..."></script> goes here. -->
+${panelScript()}
 </body>
 </html>
 `;
