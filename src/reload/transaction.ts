@@ -368,8 +368,8 @@ const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852
 async function readSettled(registry: ModuleRegistry, file: string, previousHash: string | undefined): Promise<{ source: string; hash: string }> {
   let read = registry.readSource(file);
   if (read.hash !== EMPTY_HASH || previousHash === undefined || previousHash === EMPTY_HASH) return read;
-  for (let waited = 0; waited < 50 && read.hash === EMPTY_HASH; waited += 5) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let waited = 0; waited < 50 && read.hash === EMPTY_HASH; waited += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
     read = registry.readSource(file);
   }
   return read;

@@ -12,8 +12,7 @@ export const DEFAULT_IGNORES: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Editors' scratch files. chokidar skips the first three only with `atomic` on, which we turn
- * off (see watcher.ts), so the list lives here:
+ * Editors' scratch files (chokidar used to skip the first three with its `atomic` option):
  * vim swap (`.a.ts.swp`, `.a.ts.swx`) and backup (`a.ts~`), Sublime (`.subl123.tmp`),
  * JetBrains safe write (`a.ts___jb_tmp___`, `a.ts___jb_old___`), Emacs lock links (`.#a.ts`),
  * and vim's write-permission probe `4913` (`:help backupcopy`).
@@ -25,8 +24,8 @@ export function isEditorScratchFile(path: string): boolean {
 }
 
 /**
- * Builds the ignore test handed to chokidar (it also runs on directories, so an ignored
- * directory is never descended into).
+ * Builds the ignore test of the watcher (directory-watcher.ts). It also runs on directories,
+ * so an ignored directory is never descended into.
  * - DEFAULT_IGNORES and string entries without a separator name a path segment. Segments are
  *   matched below the root only, so a project that itself lives under `~/build/` still works.
  * - An absolute string ignores that path and everything under it.

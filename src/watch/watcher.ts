@@ -1,10 +1,9 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { watch } from 'chokidar';
 import { createChangeBatcher } from './change-batcher.ts';
 import type { ChangeSet } from './change-set.ts';
+import { createDirectoryWatcher } from './directory-watcher.ts';
 import { createIgnoreMatcher } from './ignore.ts';
-import { createLostSaveGuard } from './lost-save-guard.ts';
 import { WatchError } from './watch-error.ts';
 
 // This file is the door of src/watch/: the runtime imports the watcher and its types from here.
@@ -30,7 +29,7 @@ export interface WatcherOptions {
    */
   settleMs?: number;
   /**
-   * Poll with fs.watchFile instead of fs.watch/inotify: for network and container file
+   * Poll file stats instead of using fs.watch/inotify: for network and container file
    * systems that do not deliver events. Slower (100 ms interval) and heavier.
    * @default false
    */
@@ -69,10 +68,8 @@ interface WatcherConfig {
   readonly onError: (error: Error) => void;
 }
 
-/** chokidar's per-path `change` throttle, see lost-save-guard.ts */
-const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
-/** margin over chokidar's window; a wider window only costs an extra stat */
-const LOST_SAVE_WINDOW_MS = CHOKIDAR_CHANGE_THROTTLE_MS + 10;
+/** what chokidar polled at, and what usePolling documents */
+const POLL_INTERVAL_MS = 100;
 
 export function createWatcher(options: WatcherOptions): Watcher {
   const config = normalizeOptions(options);
@@ -82,71 +79,29 @@ export function createWatcher(options: WatcherOptions): Watcher {
     deliver: (set) => config.onChange(confirmRemovals(set)),
     onDeliverError: (cause, set) => reportError(onChangeFailed(cause, set)),
   });
-  const guard = createLostSaveGuard({
-    windowMs: LOST_SAVE_WINDOW_MS,
-    report: (path) => batcher.push('change', path),
+  // our own, on fs.watch or polling: see directory-watcher.ts for why not chokidar
+  const fsWatcher = createDirectoryWatcher({
+    roots: config.roots,
+    isIgnored: createIgnoreMatcher(config.roots, config.ignore),
+    onEvent: (event, path) => batcher.push(event, path),
+    onError: (cause) => reportError(fileSystemFailed(cause)),
+    ...(config.usePolling ? { pollIntervalMs: POLL_INTERVAL_MS } : {}),
   });
-  const isIgnored = createIgnoreMatcher(config.roots, config.ignore);
-
-  // Q: Why `atomic: false`, and no `awaitWriteFinish`?
-  // A: Measured on chokidar 5 / Linux (fs.watch, bench/watch-latency.ts): `atomic` does not
-  //    touch plain saves (write → 'change' in ~1.5 ms either way), but holds every unlink a
-  //    fixed 100 ms (delete → 'unlink' 101 ms) and lets a rename's 'add' out before its
-  //    'unlink', so the two land in different sets. The batcher already holds an unlink for
-  //    `settleMs` (delete → onChange 31 ms), folds a rename into one set, turns unlink+add
-  //    into changed, and ends the hold as soon as the file returns. `atomic`'s scratch-file
-  //    ignores live in ignore.ts. `awaitWriteFinish` polls size until it is stable for
-  //    `stabilityThreshold` (2 s by default): seconds on every save. A half-written file is
-  //    handled by the next write's event instead, which is never lost (lost-save-guard.ts).
-  const fsw = watch([...config.roots], {
-    ignoreInitial: true,
-    usePolling: config.usePolling,
-    atomic: false,
-    ignored: (path: string) => isIgnored(path),
-  });
-  // Only files are reported; addDir/unlinkDir are not listened to (an unlinked directory's
-  // files each get an 'unlink').
-  fsw.on('add', (path) => {
-    guard.open(path);
-    batcher.push('add', path);
-  });
-  fsw.on('change', (path) => {
-    guard.open(path);
-    batcher.push('change', path);
-  });
-  fsw.on('unlink', (path) => {
-    guard.forget(path);
-    batcher.push('unlink', path);
-  });
-  // chokidar reads CHOKIDAR_USEPOLLING from the environment, so ask it which backend it chose
-  if (!fsw.options.usePolling) fsw.on('raw', guard.onRaw);
-  fsw.on('error', (cause) => reportError(fileSystemFailed(cause)));
 
   let resolveReady!: () => void;
   const ready = new Promise<void>((resolve) => {
     resolveReady = resolve;
   });
-  fsw.once('ready', () => {
-    if (!fsw.options.usePolling) return resolveReady();
-    // Q: Why does polling wait one more interval?
-    // A: chokidar emits 'ready' before fs.watchFile has taken its baseline stat, and a write
-    //    that lands before that baseline is never reported: measured, 5 of 20 writes made right
-    //    after 'ready' were lost, none after a 5 ms wait. The first comparison runs one
-    //    interval after the baseline, so by then every file has one.
-    setTimeout(resolveReady, fsw.options.interval).unref();
-  });
+  void fsWatcher.ready.then(resolveReady);
 
   let closing: Promise<void> | undefined;
   function close(): Promise<void> {
-    closing ??= (async () => {
+    if (closing === undefined) {
       batcher.close();
-      guard.close();
-      try {
-        await fsw.close();
-      } finally {
-        resolveReady();
-      }
-    })();
+      fsWatcher.close();
+      resolveReady();
+      closing = Promise.resolve();
+    }
     return closing;
   }
 
@@ -172,10 +127,22 @@ function normalizeOptions(options: WatcherOptions): WatcherConfig {
     roots: Object.freeze(options.roots.map((root) => resolve(root))),
     ignore: Object.freeze([...(options.ignore ?? [])]),
     settleMs,
-    usePolling: options.usePolling ?? false,
+    usePolling: usePollingFromEnv() ?? options.usePolling ?? false,
     onChange: options.onChange,
     onError: options.onError ?? ((error: Error) => console.error(error)),
   });
+}
+
+/**
+ * CHOKIDAR_USEPOLLING, read as chokidar reads it (it overrides the option both ways). hotswap
+ * watched through chokidar until it got its own watcher, and containers set this variable to
+ * make file watching work at all: it keeps working.
+ */
+function usePollingFromEnv(): boolean | undefined {
+  const value = process.env['CHOKIDAR_USEPOLLING']?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value === 'false' || value === '0') return false;
+  return value !== '';
 }
 
 /**

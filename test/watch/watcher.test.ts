@@ -108,6 +108,8 @@ async function startSession(t: TestContext, options: SessionOptions = {}): Promi
 }
 
 const includes = (list: keyof ChangeSet, path: string) => (set: ChangeSet) => set[list].includes(path);
+const isOnly = (set: ChangeSet, path: string) => set.changed.length === 1 && set.changed[0] === path && set.added.length === 0 && set.removed.length === 0;
+const thousandFiles = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`src/m${i}.ts`, `export const v = ${i};`]));
 
 for (const usePolling of [false, true]) {
   // concurrent: each test has its own directory and watcher, and mostly waits on the file system
@@ -136,7 +138,7 @@ for (const usePolling of [false, true]) {
       assert.ok(s.sets.every((set) => set.added.length === 0 && set.removed.length === 0));
     });
 
-    test('a second save right after the first is not lost (chokidar throttles changes for 50 ms)', async (t) => {
+    test('a second save right after the first is not lost (chokidar dropped it: a 50 ms throttle per path)', async (t) => {
       let saves = 0;
       const s = await startSession(t, {
         usePolling,
@@ -224,6 +226,59 @@ for (const usePolling of [false, true]) {
       await s.waitForSet(includes('added', deep), 'c.ts added');
       const reported = s.sets.flatMap((set) => [...set.changed, ...set.added, ...set.removed]);
       assert.deepEqual([...new Set(reported)].sort(), [b, deep].sort());
+    });
+
+    test('a directory created after start: its file is added, and the directory is watched from then on', async (t) => {
+      const s = await startSession(t, { usePolling, fixtures: { 'src/a.ts': 'x' } });
+      const c = join(s.dir, 'src/feature/c.ts');
+      write(c, 'c1');
+      await s.waitForSet(includes('added', c), 'c.ts added');
+      writeFileSync(c, 'c2, saved in the new directory');
+      await s.waitForRead(c, 'c2, saved in the new directory');
+      const d = join(s.dir, 'src/feature/d.ts');
+      writeFileSync(d, 'd');
+      await s.waitForSet(includes('added', d), 'd.ts added');
+      assert.ok(!s.sets.some((set) => set.removed.length > 0), JSON.stringify(s.sets));
+    });
+
+    test('a deleted directory: each of its files is removed, once', async (t) => {
+      const s = await startSession(t, { usePolling, fixtures: { 'src/feature/a.ts': 'a', 'src/feature/deep/b.ts': 'b', 'src/keep.ts': 'k' } });
+      const a = join(s.dir, 'src/feature/a.ts');
+      const b = join(s.dir, 'src/feature/deep/b.ts');
+      rmSync(join(s.dir, 'src/feature'), { recursive: true });
+      await s.waitForSet(includes('removed', a), 'a.ts removed');
+      await s.waitForSet(includes('removed', b), 'b.ts removed');
+      // written last: once it is read, anything late about the deleted tree has come in too
+      const keep = join(s.dir, 'src/keep.ts');
+      writeFileSync(keep, 'k2');
+      await s.waitForRead(keep, 'k2');
+      const reported = s.sets.flatMap((set) => [...set.changed, ...set.added, ...set.removed.map((path) => `removed ${path}`)]);
+      assert.deepEqual(reported.filter((path) => path !== keep).sort(), [`removed ${a}`, `removed ${b}`]);
+    });
+
+    test('1,000 files in one directory: a save is exactly that path', async (t) => {
+      const s = await startSession(t, { usePolling, fixtures: thousandFiles });
+      const a = join(s.dir, 'src/m500.ts');
+      writeFileSync(a, 'export const v = "saved";');
+      const set = await s.waitForSet(includes('changed', a), 'the save');
+      assert.deepEqual(set, { changed: [a], added: [], removed: [] });
+      // a second save is the witness that nothing else (a rescan's findings) trails the first
+      writeFileSync(a, 'export const v = "saved again";');
+      await s.waitForRead(a, 'export const v = "saved again";');
+      assert.ok(s.sets.every((each) => isOnly(each, a)), JSON.stringify(s.sets));
+    });
+
+    test('1,000 files in one directory: 50 rapid writes give a few calls, each of that path alone', async (t) => {
+      const s = await startSession(t, { usePolling, settleMs: 100, fixtures: thousandFiles });
+      const a = join(s.dir, 'src/m500.ts');
+      for (let i = 1; i < 50; i++) {
+        writeFileSync(a, `v${i}`);
+        await delay(1);
+      }
+      writeFileSync(a, 'v50 final');
+      await s.waitForRead(a, 'v50 final');
+      assert.ok(s.sets.length <= 5, `expected a few calls for 50 writes, got ${s.sets.length}`);
+      assert.ok(s.sets.every((set) => isOnly(set, a)), JSON.stringify(s.sets));
     });
 
     test('ignored paths produce nothing', async (t) => {
