@@ -260,6 +260,7 @@ export class Runtime {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#emit('close', undefined);
+      this.#cache.flush();
       await this.#watcher?.close();
       await this.#tail.catch(() => {});
       const nodes = [...this.registry.nodes.values()].reverse();

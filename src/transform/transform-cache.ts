@@ -33,6 +33,7 @@ export class TransformCache {
   readonly #memory = new Map<string, CachedTransform>();
   readonly #keysByFile = new Map<string, string[]>();
   readonly #folders = new Set<string>();
+  readonly #pending: (() => void)[] = [];
   readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0, codeCacheHits: 0, codeCacheRejected: 0 };
 
   /** `dir` undefined: memory only (and no code cache). */
@@ -101,21 +102,35 @@ export class TransformCache {
   /** Write after the current reload: an entry only speeds up the next start. */
   #later(key: string, suffix: string, produce: () => string | Buffer): void {
     if (!this.#dir) return;
-    setImmediate(() => {
-      try {
-        const target = this.#path(key, suffix);
-        const folder = join(this.#dir as string, key.slice(0, 2));
-        if (!this.#folders.has(folder)) {
-          mkdirSync(folder, { recursive: true });
-          this.#folders.add(folder);
-        }
-        const temp = `${target}.${process.pid}.tmp`;
-        writeFileSync(temp, produce());
-        renameSync(temp, target);
-      } catch {
-        // A read-only or full disk only costs speed: the memory cache still works.
+    this.#pending.push(() => this.#writeNow(key, suffix, produce));
+    if (this.#pending.length === 1) setImmediate(() => this.#drain(20));
+  }
+
+  /** Write a few entries per turn of the event loop, so a large first start does not stall it. */
+  #drain(batch: number): void {
+    for (let i = 0; i < batch && this.#pending.length > 0; i++) this.#pending.shift()?.();
+    if (this.#pending.length > 0) setImmediate(() => this.#drain(batch));
+  }
+
+  /** Write every pending entry now (on close: a process stopped right after its start keeps its cache). */
+  flush(): void {
+    while (this.#pending.length > 0) this.#pending.shift()?.();
+  }
+
+  #writeNow(key: string, suffix: string, produce: () => string | Buffer): void {
+    try {
+      const target = this.#path(key, suffix);
+      const folder = join(this.#dir as string, key.slice(0, 2));
+      if (!this.#folders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        this.#folders.add(folder);
       }
-    });
+      const temp = `${target}.${process.pid}.tmp`;
+      writeFileSync(temp, produce());
+      renameSync(temp, target);
+    } catch {
+      // A read-only or full disk only costs speed: the memory cache still works.
+    }
   }
 }
 
