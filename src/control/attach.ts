@@ -6,8 +6,7 @@
  */
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { runHooks, type RunFlags, type RunningApp } from '../cli/run-command.ts';
-import { startControlServer, type ControlServer } from './control-server.ts';
-import { parseControlConfig } from './schemas.ts';
+import type { ControlServer } from './control-server.ts';
 
 let installed = false;
 
@@ -24,6 +23,8 @@ export async function startForApp(app: RunningApp, flags: RunFlags): Promise<Con
   const { runtime, reporter } = app;
   if (flags.control === false) return undefined;
   try {
+    // Loaded here, after the app started: the HTTP stack is ~100 ms of imports the app's start need not wait for.
+    const [{ startControlServer }, { parseControlConfig }] = await Promise.all([import('./control-server.ts'), import('./schemas.ts')]);
     const config = parseControlConfig(app.config.control);
     if ('error' in config) {
       throw new HotswapError(ERROR_CODES.CONFIG, `Invalid control config: ${config.error}`, { hint: 'control: { port?: number, allowOrigins?: string[] } or control: false' });

@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { formatError } from '../../errors.ts';
 import { connectControl } from '../../control/control-client.ts';
 import { controlPaths, isProcessAlive, readControlInfo } from '../../control/control-files.ts';
-import { parseControlConfig } from '../../control/schemas.ts';
 import { createWatcher } from '../../watch/watcher.ts';
 import { loadConfig, type HotswapConfig } from '../config.ts';
 import { findProjectDir } from '../run-command.ts';
@@ -71,6 +70,7 @@ function checkNode(): CheckResult {
 async function checkConfig(project: string, explicit: string | undefined): Promise<{ result: CheckResult; config: HotswapConfig | undefined }> {
   try {
     const { config, source } = await loadConfig(project, explicit);
+    const { parseControlConfig } = await import('../../control/schemas.ts');
     const control = parseControlConfig(config.control);
     if ('error' in control) {
       return { config, result: { name: 'config', status: 'fail', detail: control.error, fix: 'control: { port?: number, allowOrigins?: string[] } or control: false' } };
