@@ -54,9 +54,11 @@ test('a broken entry with --no-watch exits 1 with a located error', async (t) =>
 
 test('a broken entry while watching waits for the fix and then starts', async (t) => {
   const p = createProject({ 'src/main.ts': `const x: number = ;\n` });
-  t.after(() => p.cleanup());
   const cli = startCli(['run', '--no-control', 'src/main.ts'], { cwd: p.dir });
-  t.after(() => cli.stop());
+  t.after(async () => {
+    await cli.stop();
+    p.cleanup();
+  });
   await cli.waitForLine('stderr', /waiting for a change/);
   p.write('src/main.ts', `console.log('started after fix');\nsetInterval(() => {}, 1000);\n`);
   await cli.waitForLine('stdout', /started after fix/);

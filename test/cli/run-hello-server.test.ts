@@ -34,7 +34,7 @@ before(async () => {
 
 after(async () => {
   await cli?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 });
 
 test('a leaf edit changes the very next response; port and in-memory state are kept', async () => {

@@ -207,7 +207,7 @@ describe('control server on a socket', () => {
   after(async () => {
     await server.close();
     await runtime.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   });
 
   const raw = (path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; body: string }> =>

@@ -65,7 +65,7 @@ describe('dashboard and panel in Chromium', { skip: SKIP }, () => {
   after(async () => {
     await browser?.close();
     await app?.kill();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   });
 
   test('dashboard: one-time URL, green status, live feed, red with code frame, reload button, graph', async () => {

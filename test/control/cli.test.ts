@@ -29,7 +29,7 @@ describe('control commands against a running process', () => {
   });
   after(async () => {
     await app.kill();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   });
 
   test('status --json: state, url and stats of the process', async () => {
@@ -54,7 +54,7 @@ describe('control commands against a running process', () => {
       const elsewhere = await runCli(['status', '--json', '--cwd', dir], other);
       assert.equal(elsewhere.code, 0, elsewhere.stderr);
     } finally {
-      rmSync(other, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }
   });
 
@@ -142,7 +142,7 @@ describe('control commands without a running process', () => {
         assert.match(stderr, new RegExp(`HS_NOT_RUNNING: no running hotswap process found in ${dir.replaceAll('.', '\\.')}: start one with hotswap run <entry>`));
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }
   });
 
@@ -166,7 +166,7 @@ describe('control commands without a running process', () => {
       assert.match(doctor.stdout, /✓ watcher sees changes/, 'the other checks still run');
       assert.match(doctor.stdout, /1 check failed/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }
   });
 
@@ -179,7 +179,7 @@ describe('control commands without a running process', () => {
       assert.match(healthy.stdout, /all checks passed/);
       assert.equal(existsSync(join(dir, '.hotswap', 'control.json')), false);
 
-      rmSync(join(dir, '.hotswap'), { recursive: true, force: true });
+      rmSync(join(dir, '.hotswap'), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
       writeFileSync(join(dir, '.hotswap'), 'not a directory');
       const broken = await runCli(['doctor'], dir);
       assert.equal(broken.code, 1, broken.stdout);
@@ -187,7 +187,7 @@ describe('control commands without a running process', () => {
       assert.match(broken.stdout, /→ Remove or rename the file .*\.hotswap; hotswap creates the directory itself\./);
       assert.match(broken.stdout, /✗ transform cache writable: cannot write in \.hotswap\/cache \(ENOTDIR\)/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }
   });
 
@@ -200,7 +200,7 @@ describe('control commands without a running process', () => {
       assert.equal(code, 1);
       assert.match(stdout, /✗ config: control\.port: .*; control\.allowOrigins\.0: each entry of control\.allowOrigins must be an origin/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }
   });
 });
@@ -234,7 +234,7 @@ describe('starting the control server from hotswap run', () => {
       assert.equal(existsSync(join(dir, '.hotswap', 'control.json')), false);
     } finally {
       await runtime.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }
   });
 });

@@ -89,7 +89,7 @@ export async function inProcess(options: { allowOrigins?: string[]; files?: Reco
     async close() {
       feed.close();
       await runtime.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     },
   };
 }

@@ -95,7 +95,7 @@ export function copyExample(t: TestContext, name: string): TempDir {
   const dir = join(REPO, 'test-artifacts', `${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(dirname(dir), { recursive: true });
   cpSync(join(REPO, 'examples', name), dir, { recursive: true, filter: (src) => !/[\\/](\.hotswap|node_modules)$/.test(src) });
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   return {
     dir,
     path: (relative) => join(dir, relative),

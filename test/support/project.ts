@@ -38,7 +38,8 @@ export function createProject(files: Record<string, string>, options: { type?: '
       rmSync(join(dir, relative), { force: true });
     },
     cleanup() {
-      rmSync(dir, { recursive: true, force: true });
+      // A process under test may still be writing (its cache is flushed on close): retry.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     },
   };
   project.write('package.json', JSON.stringify({ name: 'fixture', private: true, type: options.type ?? 'module' }));

@@ -34,7 +34,7 @@ interface SessionOptions extends Partial<Omit<WatcherOptions, 'roots' | 'onChang
 
 function makeTempDir(t: TestContext, fixtures: Record<string, string>): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'hotswap-watch-')));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   for (const [name, content] of Object.entries(fixtures)) write(join(dir, name), content);
   return dir;
 }
