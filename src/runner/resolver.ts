@@ -29,11 +29,14 @@ export class Resolver {
   readonly #roots: readonly string[];
   readonly #paths: ((specifier: string) => string[]) | null;
   readonly #cache = new Map<string, Resolved>();
+  /** Why tsconfig.json could not be read (its `paths` are then not applied). */
+  readonly #tsconfigError: string | undefined;
 
   constructor(options: ResolverOptions) {
     this.#roots = options.roots.map((r) => resolvePath(r));
-    const tsconfig = getTsconfig(options.tsconfigFrom ?? this.#roots[0]);
-    this.#paths = tsconfig ? createPathsMatcher(tsconfig) : null;
+    const paths = readPathsMatcher(options.tsconfigFrom ?? this.#roots[0]);
+    this.#paths = paths.matcher;
+    this.#tsconfigError = paths.error;
   }
 
   /** Forget cached resolutions (after files were added or removed). */
@@ -78,7 +81,9 @@ export class Resolver {
       }
       return { kind: 'external', url, specifier };
     } catch (error) {
-      throw notFound(specifier, fromFile, error);
+      const found = notFound(specifier, fromFile, error);
+      if (!this.#tsconfigError) throw found;
+      throw new HotswapError(found.code, found.message, { cause: error, hint: `${found.hint ?? ''} tsconfig.json could not be read, so its "paths" were not applied: ${this.#tsconfigError}` });
     }
   }
 
@@ -109,4 +114,17 @@ function notFound(specifier: string, fromFile: string, cause?: unknown): Hotswap
     cause,
     hint: specifier.startsWith('.') ? 'Check the path and the file name; create the file or fix the import, then save.' : `Install the package (npm install ${specifier.split('/')[0]}) or fix the import.`,
   });
+}
+
+/**
+ * tsconfig `paths`, if any. A tsconfig that cannot be read (a broken `extends`, say, in a
+ * copied project) only costs the aliases: relative imports and packages still resolve.
+ */
+function readPathsMatcher(from: string | undefined): { matcher: ((specifier: string) => string[]) | null; error: string | undefined } {
+  try {
+    const tsconfig = getTsconfig(from);
+    return { matcher: tsconfig ? createPathsMatcher(tsconfig) : null, error: undefined };
+  } catch (error) {
+    return { matcher: null, error: (error as Error).message };
+  }
 }

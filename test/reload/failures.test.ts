@@ -173,3 +173,20 @@ test('a member read off a namespace import counts as a use when it is removed', 
   assert.equal((await rt.reload(['src/handlers.ts'])).status, 'committed', 'an optional member that never existed does not block');
   assert.equal(main.run(), 'hello');
 });
+
+test('a tsconfig.json that cannot be read costs only its paths, and the error says so', async (t) => {
+  const p = createProject({
+    'tsconfig.json': JSON.stringify({ extends: './missing-base.json', compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['src/lib/*'] } } }),
+    'src/lib/x.ts': `export const x = 1;\n`,
+    'src/main.ts': `import { x } from './lib/x.ts';\nexport const run = () => x;\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  const main = await rt.import<Ns>('src/main.ts');
+  assert.equal(main.run(), 1, 'relative imports still resolve');
+  p.write('src/main.ts', `import { x } from '@lib/x';\nexport const run = () => x + 1;\n`);
+  const result = await rt.reload(['src/main.ts']);
+  assert.equal(result.status, 'failed');
+  assert.equal(result.status === 'failed' && result.error.code, 'HS_MODULE_NOT_FOUND');
+  assert.match(result.status === 'failed' ? (result.error.hint ?? '') : '', /tsconfig\.json could not be read/);
+});
