@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transformSync } from 'oxc-transform';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 
 export interface HotswapConfig {
@@ -53,6 +52,7 @@ async function importConfig(file: string): Promise<unknown> {
   try {
     if (/\.m?ts$/.test(file)) {
       // Strip types ourselves: Node before 22.18 cannot import .ts without a flag.
+      const { transformSync } = await import('oxc-transform');
       const { code, errors } = transformSync(file, readFileSync(file, 'utf8'));
       if (errors[0]) throw new Error(errors[0].message);
       const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default?: unknown };

@@ -7,14 +7,23 @@
  *      that read bindings at use time (source map 2). CommonJS skips step 3.
  * The maps are kept as a chain and composed only when a stack trace needs them.
  */
-import { parseSync } from 'oxc-parser';
-import { moduleRunnerTransformSync, transformSync } from 'oxc-transform';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
+import type * as OxcParser from 'oxc-parser';
+import type * as OxcTransform from 'oxc-transform';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { codeFrame, offsetToLineColumn } from '../shared/code-frame.ts';
 import { readModuleRecords, type ExportRecord, type ImportRecord } from './module-records.ts';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
+
+// oxc loads its native bindings on first use, not at start: a warm start (every module in the
+// transform cache) never needs it.
+const require = createRequire(import.meta.url);
+let parser: typeof OxcParser | undefined;
+let transformer: typeof OxcTransform | undefined;
+const oxcParser = (): typeof OxcParser => (parser ??= require('oxc-parser') as typeof OxcParser);
+const oxcTransform = (): typeof OxcTransform => (transformer ??= require('oxc-transform') as typeof OxcTransform);
 
 export interface TransformedModule {
   file: string;
@@ -39,10 +48,10 @@ export function transformModule(file: string, source: string, options: Transform
   const ext = extname(file);
   if (ext === '.json') return transformJson(file, source);
 
-  const stripped = transformSync(file, source, { sourcemap: true, typescript: { onlyRemoveTypeImports: false }, jsx: { runtime: 'automatic' } });
+  const stripped = oxcTransform().transformSync(file, source, { sourcemap: true, typescript: { onlyRemoveTypeImports: false }, jsx: { runtime: 'automatic' } });
   throwOnErrors(file, source, stripped.errors);
 
-  const parsed = parseSync(file.replace(/\.[cm]?tsx?$/, '.js'), stripped.code, { sourceType: 'unambiguous' });
+  const parsed = oxcParser().parseSync(file.replace(/\.[cm]?tsx?$/, '.js'), stripped.code, { sourceType: 'unambiguous' });
   throwOnErrors(file, stripped.code, parsed.errors);
   const records = readModuleRecords(stripped.code, parsed.program, parsed.module);
   const format = detectFormat(ext, records.hasModuleSyntax, options.defaultFormat);
@@ -52,7 +61,7 @@ export function transformModule(file: string, source: string, options: Transform
     return { file, format, code: stripped.code, maps: tsMap ? [tsMap] : [], imports: records.imports, exports: [] };
   }
   const js = splitDefaultAndNamespaceImports(stripped.code, parsed.module.staticImports);
-  const runner = moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
+  const runner = oxcTransform().moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
   throwOnErrors(file, js, runner.errors);
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
   return { file, format, code: runner.code, maps, imports: records.imports, exports: records.exports };
@@ -96,7 +105,7 @@ function throwOnErrors(file: string, source: string, errors: readonly OxcErrorLi
  * `import d, * as ns from 'x'` unrewritten: split it into two imports on the
  * same line, so line numbers stay exact.
  */
-function splitDefaultAndNamespaceImports(code: string, imports: ReturnType<typeof parseSync>['module']['staticImports']): string {
+function splitDefaultAndNamespaceImports(code: string, imports: ReturnType<typeof OxcParser.parseSync>['module']['staticImports']): string {
   const targets = imports.filter(
     (s) => s.entries.some((e) => (e.importName.kind as string) === 'Default') && s.entries.some((e) => (e.importName.kind as string) === 'NamespaceObject'),
   );
