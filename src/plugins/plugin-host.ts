@@ -10,14 +10,12 @@
  * its participants), or on their own for asset edits, enable and disable.
  * Replaced versions drain: they are torn down when their last call returns.
  */
-import { readFileSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { registerControlProvider } from '../control/providers.ts';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath, serializeError } from '../errors.ts';
 import type { ReloadParticipant } from '../reload/participant.ts';
 import { firstProjectFrame } from '../runner/source-maps.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { codeFrame } from '../shared/code-frame.ts';
 import { AssetStore } from './asset-store.ts';
 import { currentRuntime } from './current-runtime.ts';
 import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
@@ -32,7 +30,7 @@ import { createRegistries, type Registries } from './registries.ts';
 import { stagePhaseOf, stageVersion, type Located } from './stage-version.ts';
 
 /** The parts of a `Runtime` the host uses. */
-export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed'>;
+export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed' | 'registry'>;
 
 export interface PluginHostLogger {
   warn(message: string): void;
@@ -513,15 +511,10 @@ export class PluginHost {
   }
 
   #locate(error: unknown): Located | undefined {
-    const location = firstProjectFrame(error, (file) => !file.includes(`${sep}node_modules${sep}`) && this.runtime.roots.some((r) => file.startsWith(r + sep)));
+    const { registry } = this.runtime;
+    const location = firstProjectFrame(error, (file) => registry.resolver.isProjectFile(file));
     if (!location) return undefined;
-    let frame: string | undefined;
-    try {
-      frame = codeFrame(readFileSync(location.file, 'utf8'), location.line, location.column);
-    } catch {
-      frame = undefined;
-    }
-    return { location, frame };
+    return { location, frame: registry.frameFor(location) };
   }
 
   #rel(file: string): string {

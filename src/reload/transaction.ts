@@ -14,7 +14,6 @@ import { acceptsDependency, rerunReason } from '../graph/propagation.ts';
 import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import { importLocation } from '../runner/module-registry.ts';
-import { codeFrame } from '../shared/code-frame.ts';
 import type { ReloadParticipant, TransactionView } from './participant.ts';
 import type { PhaseTimings, ReloadResult } from './reload-result.ts';
 import { validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
@@ -132,11 +131,14 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
 
   try {
     // stage: changed modules first, then importers that must re-run, worklist style
-    const queue = [...staging.rerun];
+    // Dispose-first modules (the entry, `disposeFirst()`) go last: they are disposed before they evaluate.
     const isDisposeFirst = (node: ModuleNode): boolean => node === deps.entry || node.current?.hotState.disposeFirst === true;
-    queue.sort((a, b) => Number(isDisposeFirst(a)) - Number(isDisposeFirst(b)));
-    while (queue.length > 0) {
-      const node = queue.shift() as ModuleNode;
+    const queue: ModuleNode[] = [];
+    const lastQueue: ModuleNode[] = [];
+    const enqueue = (node: ModuleNode): number => (isDisposeFirst(node) ? lastQueue : queue).push(node);
+    for (const node of staging.rerun) enqueue(node);
+    while (queue.length > 0 || lastQueue.length > 0) {
+      const node = (queue.length > 0 ? queue.shift() : lastQueue.shift()) as ModuleNode;
       if (node.staged) continue;
       if (isDisposeFirst(node) && node.current) {
         disposedFirst.push(node.current);
@@ -159,8 +161,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
         if (!reason) continue;
         staging.rerun.add(importer);
         rerunReasons.push({ file: importer.id, reason: reason.kind === 'captured-value' ? `read "${reason.name}" of ${relativePath(node.id, root)} at top level` : `re-exports * from ${relativePath(node.id, root)}, whose export names changed` });
-        queue.push(importer);
-        queue.sort((a, b) => Number(isDisposeFirst(a)) - Number(isDisposeFirst(b)));
+        enqueue(importer);
       }
     }
     // Versions pulled in by staging (new files) finish evaluating before validation.
@@ -170,7 +171,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     // validate
     const tv = performance.now();
     const after = (node: ModuleNode): ModuleInstance | undefined => node.staged ?? node.current;
-    const ctx: ValidationContext = { resolver: registry.resolver, root, sourceOf: (f) => registry.sourceOf(f), after };
+    const ctx: ValidationContext = { resolver: registry.resolver, root, frameFor: (location) => registry.frameFor(location), after };
     const staged = staging.created;
     for (const instance of staged) {
       validateImports(instance, ctx);
@@ -184,14 +185,17 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
         if (!importer.staged && importer.current) validateImports(importer.current, ctx);
       }
     }
-    checkMissing(missing, staging, registry, root);
+    checkMissing(missing, registry, root);
+    const validatedCount = staging.created.length;
     for (const participant of deps.participants) {
       prepared.push(participant);
       await participant.prepare?.(view);
     }
     // Versions a participant loaded must have finished too, and validate like the rest.
-    for (const created of staging.created) await created.evaluation;
-    for (const instance of staging.created) validateImports(instance, ctx);
+    for (const instance of staging.created.slice(validatedCount)) {
+      await instance.evaluation;
+      validateImports(instance, ctx);
+    }
     timings.validate = performance.now() - tv;
 
     // commit: one synchronous step
@@ -278,7 +282,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
 }
 
 /** A deleted file that something still imports after this transaction: keep the old version, report where it is imported. */
-function checkMissing(missing: Set<ModuleNode>, staging: StagingContext, registry: ModuleRegistry, root: string): void {
+function checkMissing(missing: Set<ModuleNode>, registry: ModuleRegistry, root: string): void {
   for (const node of missing) {
     for (const importer of node.importers) {
       const version = importer.staged ?? importer.current;
@@ -292,14 +296,12 @@ function checkMissing(missing: Set<ModuleNode>, staging: StagingContext, registr
         }
       });
       const location = record ? importLocation(version, record.specifier) : undefined;
-      const source = location ? registry.sourceOf(location.file) : undefined;
       throw new HotswapError(ERROR_CODES.FILE_DELETED, `${relativePath(node.id, root)} was deleted, but ${relativePath(importer.id, root)} still imports it`, {
         location,
-        frame: location && source ? codeFrame(source, location.line, location.column) : undefined,
+        frame: registry.frameFor(location),
         hint: 'Restore the file, or change the import (a rename: fix the import path); the last good version keeps serving.',
       });
     }
-    void staging;
   }
 }
 
@@ -311,7 +313,8 @@ async function prune(registry: ModuleRegistry, candidates: Iterable<ModuleNode>,
   while (queue.length > 0) {
     const node = queue.shift() as ModuleNode;
     if (node === entry || node.importers.size > 0 || !node.current || registry.getNode(node.id) !== node) continue;
-    if (!missing.has(node) && !wasImported(node)) continue;
+    // Roots (the entry, plugin files) stay loaded without importers unless deleted.
+    if (!missing.has(node) && node.isRoot) continue;
     const instance = node.current;
     for (const dep of instance.imports.values()) {
       dep.importers.delete(node);
@@ -323,11 +326,6 @@ async function prune(registry: ModuleRegistry, candidates: Iterable<ModuleNode>,
     pruned.push(node.id);
   }
   return pruned;
-}
-
-/** Nodes loaded through an import (not dynamic roots such as plugins loaded by a host) are pruned when orphaned. */
-function wasImported(node: ModuleNode): boolean {
-  return !node.isRoot;
 }
 
 async function restoreDisposedFirst(registry: ModuleRegistry, disposed: ModuleInstance[]): Promise<boolean> {

@@ -4,7 +4,6 @@
  * export (whose stable forwarder callers may hold) must stay a function.
  */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
-import { codeFrame } from '../shared/code-frame.ts';
 import { importLocation } from '../runner/module-registry.ts';
 import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
@@ -13,7 +12,8 @@ import { isClass } from '../runner/stable-function.ts';
 export interface ValidationContext {
   resolver: Resolver;
   root: string;
-  sourceOf(file: string): string | undefined;
+  /** A code frame at a location (ModuleRegistry.frameFor). */
+  frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined;
   /** The version of a node that will be current after the commit. */
   after(node: ModuleNode): ModuleInstance | undefined;
 }
@@ -39,13 +39,12 @@ export function validateImports(importer: ModuleInstance, ctx: ValidationContext
     for (const name of [...record.names, ...removedMembers]) {
       if (name === '*' || names.has(name)) continue;
       const location = importLocation(importer, record.specifier);
-      const source = location ? ctx.sourceOf(location.file) : undefined;
       throw new HotswapError(
         ERROR_CODES.MISSING_EXPORT,
         `${relativePath(importer.node.id, ctx.root)} imports "${name}" from "${record.specifier}", which no longer exports it`,
         {
           location,
-          frame: location && source ? codeFrame(source, location.line, location.column) : undefined,
+          frame: ctx.frameFor(location),
           hint: `Export "${name}" from ${relativePath(target.id, ctx.root)} again, or change the import; the last good version keeps serving.`,
         },
       );

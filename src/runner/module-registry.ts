@@ -84,6 +84,12 @@ export class ModuleRegistry {
     return this.#sources.get(file);
   }
 
+  /** A code frame at a location, from the source hotswap last read of that file. */
+  frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined {
+    const source = location ? this.#sources.get(location.file) : undefined;
+    return location && source !== undefined ? codeFrame(source, location.line, location.column) : undefined;
+  }
+
   /** Read a project file for a version. A missing file is a located, actionable error. */
   readSource(file: string): { source: string; hash: string } {
     let source: string;
@@ -270,12 +276,11 @@ export class ModuleRegistry {
     } catch (error) {
       if (!isHotswapError(error)) throw error;
       const location = importLocation(importer, specifier);
-      const source = location ? this.#sources.get(location.file) : undefined;
       throw new HotswapError(error.code, error.message.replace(importer.node.id, relativePath(importer.node.id, this.#options.root)), {
         cause: error.cause,
         hint: error.hint,
         location,
-        frame: location && source ? codeFrame(source, location.line, location.column) : undefined,
+        frame: this.frameFor(location),
       });
     }
   }
@@ -294,12 +299,11 @@ export class ModuleRegistry {
   toEvaluationError(error: unknown, instance: ModuleInstance): HotswapError {
     if (isHotswapError(error)) return error;
     const location = firstProjectFrame(error, (file) => this.resolver.isProjectFile(file)) ?? { file: instance.node.id, line: 1, column: 1 };
-    const source = this.#sources.get(location.file);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
     return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(instance.node.id, this.#options.root)} failed while evaluating: ${message}`, {
       cause: error,
       location,
-      frame: source ? codeFrame(source, location.line, location.column) : undefined,
+      frame: this.frameFor(location),
       hint: 'Fix the error and save again; the last good version keeps serving.',
     });
   }

@@ -10,13 +10,9 @@ type AnyFunction = (...args: unknown[]) => unknown;
 
 export type StableFunction = AnyFunction;
 
-/** forwarder → its target slot. A closure variable is the cheapest indirection V8 offers. */
-const slots = new WeakMap<object, { get(): AnyFunction; set(target: AnyFunction): void }>();
+/** forwarder → the setter of its target slot. A closure variable is the cheapest indirection V8 offers. */
+const slots = new WeakMap<object, (target: AnyFunction) => void>();
 const classCache = new WeakMap<object, boolean>();
-
-export function isStableFunction(value: unknown): value is StableFunction {
-  return typeof value === 'function' && slots.has(value);
-}
 
 /** Whether a function is a `class` (cached: the source text check is not free). */
 export function isClass(value: unknown): value is new (...args: unknown[]) => unknown {
@@ -36,23 +32,19 @@ export function createStableFunction(initial: AnyFunction): StableFunction {
     if (new.target !== undefined) return Reflect.construct(target, args, new.target === forwarder ? target : new.target);
     return Reflect.apply(target, this, args);
   };
-  slots.set(forwarder, { get: () => target, set: (next) => (target = next) });
+  slots.set(forwarder, (next) => (target = next));
   retarget(forwarder, initial);
   return forwarder;
 }
 
 /** Point the forwarder at a new version; `name`, `length` and `prototype` follow. */
 export function retarget(forwarder: StableFunction, target: AnyFunction): void {
-  slots.get(forwarder)?.set(target);
+  slots.get(forwarder)?.(target);
   Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
   Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
   if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
     Object.defineProperty(forwarder, 'prototype', { value: (target as { prototype: unknown }).prototype, writable: true, configurable: false });
   }
-}
-
-export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
-  return slots.get(forwarder)?.get();
 }
 
 /**
