@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FileEvent } from '../../src/watch/change-set.ts';
+import { createWakeSet } from '../support/wake-set.ts';
 import { createDirectoryWatcher } from '../../src/watch/directory-watcher.ts';
 import type { DirectoryWatcherFs } from '../../src/watch/directory-watcher.ts';
 import { createIgnoreMatcher } from '../../src/watch/ignore.ts';
@@ -106,7 +107,7 @@ async function start(t: TestContext, options: StartOptions = {}): Promise<Sessio
   };
   const events: Session['events'] = [];
   const errors: unknown[] = [];
-  const waiters = new Set<() => void>();
+  const wakes = createWakeSet(SAFETY_TIMEOUT_MS);
   const roots = options.roots?.(dir) ?? [dir];
   const watcher = createDirectoryWatcher({
     roots,
@@ -115,7 +116,7 @@ async function start(t: TestContext, options: StartOptions = {}): Promise<Sessio
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     onEvent: (event, path) => {
       events.push({ event, path });
-      for (const waiter of waiters) waiter();
+      wakes.wake();
     },
     onError: (error) => errors.push(error),
   });
@@ -130,21 +131,7 @@ async function start(t: TestContext, options: StartOptions = {}): Promise<Sessio
     watchedDirs,
     close: () => watcher.close(),
     waitFor: (what, predicate, since = 0) =>
-      new Promise((resolve, reject) => {
-        const check = () => events.slice(since).some(({ event, path }) => predicate(event, path));
-        if (check()) return resolve();
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`timed out waiting for ${what}; events so far: ${JSON.stringify(events)}`));
-        }, SAFETY_TIMEOUT_MS);
-        const waiter = () => {
-          if (!check()) return;
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve();
-        };
-        waiters.add(waiter);
-      }),
+      wakes.until(() => events.slice(since).some(({ event, path }) => predicate(event, path)), what, () => events),
   };
 }
 

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createWakeSet } from '../support/wake-set.ts';
 import { createWatcher, DEFAULT_IGNORES, isWatchError } from '../../src/watch/watcher.ts';
 import type { ChangeSet, Watcher, WatcherOptions } from '../../src/watch/watcher.ts';
 
@@ -47,26 +48,12 @@ function write(path: string, content: string): void {
 async function startSession(t: TestContext, options: SessionOptions = {}): Promise<Session> {
   const { fixtures = {}, onChange, ...watcherOptions } = options;
   const dir = makeTempDir(t, fixtures);
-  const waiters = new Set<() => void>();
+  const wakes = createWakeSet(SAFETY_TIMEOUT_MS);
   const sets: ChangeSet[] = [];
   const errors: Error[] = [];
   const reads: { path: string; content: string }[] = [];
 
-  const waitUntil = (check: () => boolean, what: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (check()) return resolve();
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(new Error(`timed out waiting for ${what}; sets so far: ${JSON.stringify(sets)}`));
-      }, SAFETY_TIMEOUT_MS);
-      const waiter = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        waiters.delete(waiter);
-        resolve();
-      };
-      waiters.add(waiter);
-    });
+  const waitUntil = (check: () => boolean, what: string): Promise<void> => wakes.until(check, what, () => ({ sets }));
 
   const session: Session = {
     dir,
@@ -98,7 +85,7 @@ async function startSession(t: TestContext, options: SessionOptions = {}): Promi
       try {
         await onChange?.(set, session);
       } finally {
-        for (const waiter of waiters) waiter();
+        wakes.wake();
       }
     },
   });
