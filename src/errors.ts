@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   CLOSED: 'HS_CLOSED',
   /** A module runs no good version: its new version failed and its old one failed to evaluate again. */
   FATAL: 'HS_FATAL',
+  /** Watcher: the onChange callback threw or rejected; the watcher keeps going. */
+  WATCH_ON_CHANGE_FAILED: 'HS_WATCH_ON_CHANGE_FAILED',
+  /** Watcher: the file system watcher reported an error (limits, permissions). */
+  WATCH_FS_FAILED: 'HS_WATCH_FS_FAILED',
   /** A bug in hotswap itself: a thrown value that is not a HotswapError. */
   INTERNAL: 'HS_INTERNAL',
   /** Control API: missing or wrong bearer token (401). */

@@ -21,5 +21,5 @@ export type { ToolInfo, CommandInfo } from './plugins/registries.ts';
 export { currentRuntime } from './plugins/current-runtime.ts';
 export { registerControlProvider } from './control/providers.ts';
 export type { ControlProvider } from './control/providers.ts';
-export { defineConfig } from './cli/config.ts';
-export type { HotswapConfig } from './cli/config.ts';
+export { defineConfig } from './shared/define-config.ts';
+export type { HotswapConfig } from './shared/define-config.ts';

@@ -1,32 +1,33 @@
 /**
- * The runner's module map. It owns every project module (Node's module map
- * never sees them), creates versions, evaluates them, and links importers.
- * Two modes: live (startup and dynamic imports at run time: the new version is
- * committed as it evaluates) and staging (a reload transaction: versions are
- * evaluated beside the committed ones and become visible only at commit).
+ * The runner: creates a project module's versions (Node's module map never
+ * sees them), evaluates them and resolves their imports. Node state is written
+ * only by the module graph (module-graph.ts). Two modes: live (startup and
+ * dynamic imports at run time: the new version is current as it evaluates) and
+ * staging (a reload transaction: versions are evaluated beside the committed
+ * ones and become visible only at commit).
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
-import { codeFrame } from '../shared/code-frame.ts';
-import { sha256 } from '../shared/hash.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
-import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
+import { exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
-import { ModuleVersion, ModuleNode } from './module-node.ts';
+import { importLocation } from './import-location.ts';
+import { ModuleGraph } from './module-graph.ts';
+import { ModuleVersion, type ModuleNode } from './module-node.ts';
 import type { Resolver } from './resolver.ts';
+import type { Evaluator } from './seams.ts';
 import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
+import type { SourceStore, SourceText } from './source-store.ts';
 import type { VersionTracker } from './version-tracker.ts';
 
 /** The open reload transaction, as the registry sees it. */
 export interface StagingContext {
   /** Nodes that get a new version in this transaction. */
   rerun: Set<ModuleNode>;
-  /** Sources read for this transaction (read once, so every step sees the same content). */
-  sources: Map<string, { source: string; hash: string }>;
+  /** Sources read (or given) for this transaction (read once, so every step sees the same content). */
+  sources: Map<string, SourceText>;
   /** Versions created so far, in creation order. */
   created: ModuleVersion[];
 }
@@ -34,6 +35,8 @@ export interface StagingContext {
 export interface RegistryOptions {
   resolver: Resolver;
   cache: TransformCache;
+  sources: SourceStore;
+  evaluator: Evaluator;
   versions: VersionTracker;
   root: string;
   formatFor(file: string): 'esm' | 'cjs';
@@ -45,75 +48,33 @@ export interface RegistryOptions {
 const MAPS_KEPT_PER_MODULE = 4;
 
 export class ModuleRegistry {
-  readonly nodes = new Map<string, ModuleNode>();
+  readonly graph: ModuleGraph;
   readonly #options: RegistryOptions;
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
   readonly #scripts = new Map<ModuleNode, string[]>();
-  /** Latest source text per file, for code frames. */
-  readonly #sources = new Map<string, string>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
+    this.graph = new ModuleGraph((node) => this.#forgetScripts(node));
   }
 
   get resolver(): Resolver {
     return this.#options.resolver;
   }
 
-  getNode(id: string): ModuleNode | undefined {
-    return this.nodes.get(id);
-  }
-
-  ensureNode(id: string): ModuleNode {
-    let node = this.nodes.get(id);
-    if (!node) {
-      node = new ModuleNode(id);
-      this.nodes.set(id, node);
-    }
-    return node;
-  }
-
-  removeNode(node: ModuleNode): void {
-    this.nodes.delete(node.id);
-    for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
-    this.#scripts.delete(node);
-  }
-
-  sourceOf(file: string): string | undefined {
-    return this.#sources.get(file);
+  get sources(): SourceStore {
+    return this.#options.sources;
   }
 
   /** A code frame at a location, from the source hotswap last read of that file. */
   frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined {
-    const source = location ? this.#sources.get(location.file) : undefined;
-    return location && source !== undefined ? codeFrame(source, location.line, location.column) : undefined;
-  }
-
-  /** Source text given in memory (a request's `sources`): remembered for code frames like a read one. */
-  useSource(file: string, source: string): { source: string; hash: string } {
-    this.#sources.set(file, source);
-    return { source, hash: sha256(source) };
-  }
-
-  /** Read a project file for a version. A missing file is a located, actionable error. */
-  readSource(file: string): { source: string; hash: string } {
-    let source: string;
-    try {
-      source = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new HotswapError(ERROR_CODES.FILE_DELETED, `${relativePath(file, this.#options.root)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-        cause: error,
-        hint: 'Restore the file, or remove the imports of it; the last good version keeps serving.',
-      });
-    }
-    this.#sources.set(file, source);
-    return { source, hash: sha256(source) };
+    return this.#options.sources.frameFor(location);
   }
 
   /** Import the entry (or any project file) in live mode. */
   async importLive(file: string): Promise<object> {
-    const node = this.ensureNode(file);
+    const node = this.graph.ensure(file);
     const instance = this.versionFor(node, undefined, []);
     await instance.evaluation;
     return node.live;
@@ -141,7 +102,7 @@ export class ModuleRegistry {
       ({ transformed } = restore);
       read = { source: restore.source, hash: restore.hash };
     } else {
-      read = staging?.sources.get(node.id) ?? this.readSource(node.id);
+      read = staging?.sources.get(node.id) ?? this.#options.sources.read(node.id);
       staging?.sources.set(node.id, read);
       transformed = this.#options.cache.transform(node.id, read.source, { defaultFormat: this.#options.formatFor(node.id) });
     }
@@ -160,12 +121,11 @@ export class ModuleRegistry {
     this.#rememberScript(node, script);
     this.#options.versions.track(instance.sentinel, node.id, instance.version);
     if (staging) {
-      node.staged = instance;
+      this.graph.stage(instance);
       staging.created.push(instance);
     } else {
-      node.current = instance;
-      // Importers in a cycle may read the namespace before evaluation ends: give it the static names now.
-      node.syncViews();
+      // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
+      this.graph.setLive(instance);
     }
     instance.evaluation = this.#evaluate(instance, staging);
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
@@ -186,7 +146,7 @@ export class ModuleRegistry {
       }
       const cacheKey = (instance.transformed as CachedTransform).cacheKey;
       // A code cache only pays off on a start; a reload compiles new code anyway.
-      const compiled = compileModule(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
+      const compiled = this.#options.evaluator.compile(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
@@ -235,9 +195,9 @@ export class ModuleRegistry {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') return this.#importExternal(resolved.url);
-    const node = this.ensureNode(resolved.path);
+    const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
-    if (!staging) node.importers.add(importer.node);
+    if (!staging) this.graph.link(importer.node, node);
     const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
@@ -251,9 +211,9 @@ export class ModuleRegistry {
       const staging = importer.stagingContext as StagingContext | undefined;
       const resolved = this.#resolveFor(importer, specifier);
       if (resolved.kind === 'external') return native(resolved.specifier);
-      const node = this.ensureNode(resolved.path);
+      const node = this.graph.ensure(resolved.path);
       importer.imports.set(node.id, node);
-      if (!staging) node.importers.add(importer.node);
+      if (!staging) this.graph.link(importer.node, node);
       const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
       if (target.status === 'failed') throw target.error;
       if (target.transformed.format === 'esm') {
@@ -359,6 +319,11 @@ export class ModuleRegistry {
     return () => set.delete(callback);
   }
 
+  #forgetScripts(node: ModuleNode): void {
+    for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
+    this.#scripts.delete(node);
+  }
+
   #rememberScript(node: ModuleNode, script: string): void {
     const list = this.#scripts.get(node) ?? [];
     list.push(script);
@@ -367,13 +332,6 @@ export class ModuleRegistry {
   }
 }
 
-/** Where `specifier` is imported in the original source of `importer` (through the TS map). */
-export function importLocation(importer: ModuleVersion, specifier: string): { file: string; line: number; column: number } | undefined {
-  const record = importer.transformed.imports.find((r) => r.specifier === specifier);
-  if (!record) return undefined;
-  const tsMap = importer.transformed.maps.at(-1);
-  const file = importer.node.id;
-  if (!tsMap || importer.transformed.maps.length === 0) return { file, line: record.line, column: record.column };
-  const pos = originalPositionFor(new TraceMap(tsMap), { line: record.line, column: record.column - 1 });
-  return pos.line === null || pos.column === null ? { file, line: record.line, column: record.column } : { file, line: pos.line, column: pos.column + 1 };
-}
+
+/** Where an import is in a version's source (re-exported: validation imports it from here). */
+export { importLocation } from './import-location.ts';

@@ -311,7 +311,7 @@ for (const usePolling of [false, true]) {
       assert.equal(s.errors.length, 1);
       const [error] = s.errors;
       assert.ok(isWatchError(error));
-      assert.equal(error.code, 'WATCH_ON_CHANGE_FAILED');
+      assert.equal(error.code, 'HS_WATCH_ON_CHANGE_FAILED');
       assert.equal((error.cause as Error).message, 'reload exploded');
       assert.deepEqual(error.changeSet?.changed, [a]);
     });
