@@ -11,7 +11,8 @@ import type { ModuleVersion } from '../runner/module-node.ts';
 import type { FatalState, ReloadFailed } from './reload-result.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 
-export async function rollback(deps: TransactionDeps, tx: TransactionState, caught: unknown): Promise<ReloadFailed> {
+/** `blame`: the staged modules remember the error (a failure); false when the caller aborted a good transaction. */
+export async function rollback(deps: TransactionDeps, tx: TransactionState, caught: unknown, blame = true): Promise<ReloadFailed> {
   const { registry, clock } = deps;
   const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, `Reload failed: ${String(caught)}`, { cause: caught });
   for (const participant of tx.prepared) {
@@ -22,7 +23,7 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
     }
   }
   const created = [...tx.staging.created];
-  registry.graph.discard(created, tx.staging, tx.staging.rerun, error);
+  registry.graph.discard(created, tx.staging, blame ? tx.staging.rerun : [], error);
   // A failed first load of a new file leaves nothing behind.
   for (const version of created) await registry.disposeVersion(version, 'aborted');
   const { restored, fatal } = await restoreDisposedFirst(registry, tx.disposedFirst, tx.id, deps.root);

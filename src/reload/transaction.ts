@@ -69,7 +69,7 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
     },
     async abort(reason = 'aborted by the caller') {
       end();
-      return rollback(deps, tx, new HotswapError(ERROR_CODES.USAGE, `Reload #${id} was not committed: ${reason}`, { hint: 'The committed versions keep serving.' }));
+      return rollback(deps, tx, new HotswapError(ERROR_CODES.USAGE, `Reload #${id} was not committed: ${reason}`, { hint: 'The committed versions keep serving.' }), false);
     },
   };
 }
