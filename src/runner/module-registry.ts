@@ -15,7 +15,8 @@ import { exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
-import { ModuleVersion, type ModuleNode } from './module-node.ts';
+import type { ModuleNode } from './module-node.ts';
+import { ModuleVersion } from './module-version.ts';
 import type { Resolver } from './resolver.ts';
 import type { Evaluator } from './seams.ts';
 import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
@@ -75,8 +76,8 @@ export class ModuleRegistry {
   /** Import the entry (or any project file) in live mode. */
   async importLive(file: string): Promise<object> {
     const node = this.graph.ensure(file);
-    const instance = this.versionFor(node, undefined, []);
-    await instance.evaluation;
+    const version = this.versionFor(node, undefined, []);
+    await version.evaluation;
     return node.live;
   }
 
@@ -106,9 +107,9 @@ export class ModuleRegistry {
       staging?.sources.set(node.id, read);
       transformed = this.#options.cache.transform(node.id, read.source, { defaultFormat: this.#options.formatFor(node.id) });
     }
-    const instance = new ModuleVersion(node, transformed, read, staging !== undefined, chain);
-    instance.stagingContext = staging;
-    instance.hot = new HotContext(node.data, instance.hotState, {
+    const version = new ModuleVersion(node, transformed, read, chain);
+    version.stagingContext = staging;
+    version.hot = new HotContext(node.data, version.hotState, {
       resolveDep: (specifier) => {
         const resolved = this.resolver.resolve(specifier, node.id);
         return resolved.kind === 'project' ? resolved.path : resolved.url;
@@ -116,78 +117,76 @@ export class ModuleRegistry {
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
     });
-    const script = scriptName(node.id, instance.version);
+    const script = scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#rememberScript(node, script);
-    this.#options.versions.track(instance.sentinel, node.id, instance.version);
+    this.#options.versions.track(version.sentinel, node.id, version.version);
     if (staging) {
-      this.graph.stage(instance);
-      staging.created.push(instance);
+      this.graph.stage(version);
+      staging.created.push(version);
     } else {
       // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
-      this.graph.setLive(instance);
+      this.graph.setLive(version);
     }
-    instance.evaluation = this.#evaluate(instance, staging);
+    version.evaluation = this.#evaluate(version, staging);
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
-    instance.evaluation.catch(() => {});
-    return instance;
+    version.evaluation.catch(() => {});
+    return version;
   }
 
-  async #evaluate(instance: ModuleVersion, staging: StagingContext | undefined): Promise<void> {
-    const started = performance.now();
+  async #evaluate(version: ModuleVersion, staging: StagingContext | undefined): Promise<void> {
     try {
-      const { node } = instance;
-      if (instance.transformed.format === 'json') {
-        instance.cjsModule.exports = JSON.parse(instance.transformed.code);
-        instance.status = 'evaluated';
+      const { node } = version;
+      if (version.transformed.format === 'json') {
+        version.cjsModule.exports = JSON.parse(version.transformed.code);
+        version.status = 'evaluated';
         if (staging) node.syncStagingView();
-        else if (node.current === instance) node.syncViews();
+        else if (node.current === version) node.syncViews();
         return;
       }
-      const cacheKey = (instance.transformed as CachedTransform).cacheKey;
+      const cacheKey = (version.transformed as CachedTransform).cacheKey;
       // A code cache only pays off on a start; a reload compiles new code anyway.
-      const compiled = this.#options.evaluator.compile(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
+      const compiled = this.#options.evaluator.compile(version, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
-      const [timeout, interval, immediate] = trackedTimers(instance);
-      if (instance.transformed.format === 'cjs') {
-        const require = this.#createRequire(instance);
-        fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, instance.sentinel);
+      const [timeout, interval, immediate] = trackedTimers(version);
+      if (version.transformed.format === 'cjs') {
+        const require = this.#createRequire(version);
+        fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel);
       } else {
         const meta = {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
-          hot: instance.hot,
+          hot: version.hot,
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
         };
         await fn(
-          instance.esmExports,
+          version.esmExports,
           meta,
-          (specifier: string) => this.#importFrom(instance, specifier),
-          (specifier: string) => this.#importFrom(instance, specifier),
-          (source: unknown) => exportAll(instance.esmExports, source),
+          (specifier: string) => this.#importFrom(version, specifier),
+          (specifier: string) => this.#importFrom(version, specifier),
+          (source: unknown) => exportAll(version.esmExports, source),
           timeout,
           interval,
           immediate,
-          instance.sentinel,
+          version.sentinel,
         );
       }
-      instance.status = 'evaluated';
+      version.status = 'evaluated';
       if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
-      if (staging) instance.node.syncStagingView();
-      else if (instance.node.current === instance) instance.node.syncViews();
+      if (staging) version.node.syncStagingView();
+      else if (version.node.current === version) version.node.syncViews();
     } catch (error) {
-      instance.status = 'failed';
-      instance.error = this.toEvaluationError(error, instance);
-      throw instance.error;
+      version.status = 'failed';
+      version.error = this.toEvaluationError(error, version);
+      throw version.error;
     } finally {
-      instance.evaluatingTopLevel = false;
-      instance.evaluateMs = performance.now() - started;
+      version.evaluatingTopLevel = false;
     }
   }
 
@@ -262,11 +261,11 @@ export class ModuleRegistry {
   }
 
   /** Wrap a throw from module code as a located HotswapError (file:line:col, code frame, cause). */
-  toEvaluationError(error: unknown, instance: ModuleVersion): HotswapError {
+  toEvaluationError(error: unknown, version: ModuleVersion): HotswapError {
     if (isHotswapError(error)) return error;
-    const location = firstProjectFrame(error, (file) => this.resolver.isProjectFile(file)) ?? { file: instance.node.id, line: 1, column: 1 };
+    const location = firstProjectFrame(error, (file) => this.resolver.isProjectFile(file)) ?? { file: version.node.id, line: 1, column: 1 };
     const message = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
-    return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(instance.node.id, this.#options.root)} failed while evaluating: ${message}`, {
+    return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(version.node.id, this.#options.root)} failed while evaluating: ${message}`, {
       cause: error,
       location,
       frame: this.frameFor(location),
@@ -279,27 +278,27 @@ export class ModuleRegistry {
    * its timers and detach its listeners. A throwing handler is reported and
    * never stops the others.
    */
-  async disposeVersion(instance: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
-    if (instance.disposed) return;
-    instance.disposed = true;
-    const callbacks = [...instance.hotState.disposeCallbacks, ...(reason === 'pruned' ? instance.hotState.pruneCallbacks : [])];
+  async disposeVersion(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
+    if (version.disposed) return;
+    version.disposed = true;
+    const callbacks = [...version.hotState.disposeCallbacks, ...(reason === 'pruned' ? version.hotState.pruneCallbacks : [])];
     for (const callback of callbacks) {
       try {
-        await callback(instance.node.data);
+        await callback(version.node.data);
       } catch (error) {
         this.#options.onHotCallbackError(
-          new HotswapError(ERROR_CODES.HOT_CALLBACK, `A ${reason === 'pruned' ? 'prune' : 'dispose'} handler of ${relativePath(instance.node.id, this.#options.root)} threw: ${String(error)}`, { cause: error }),
+          new HotswapError(ERROR_CODES.HOT_CALLBACK, `A ${reason === 'pruned' ? 'prune' : 'dispose'} handler of ${relativePath(version.node.id, this.#options.root)} threw: ${String(error)}`, { cause: error }),
         );
       }
     }
-    for (const timer of instance.timers) {
+    for (const timer of version.timers) {
       clearTimeout(timer as NodeJS.Timeout);
       clearInterval(timer as NodeJS.Timeout);
       clearImmediate(timer as NodeJS.Immediate);
     }
-    instance.timers.clear();
-    instance.hot?.detach();
-    if (reason !== 'aborted') this.#options.versions.replaced(instance.node.id, instance.version);
+    version.timers.clear();
+    version.hot?.detach();
+    if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
   }
 
   emitHotEvent(event: string, payload: unknown): void {
