@@ -3,6 +3,7 @@
  * (or takes the text the request gives), skips saves that change nothing, and
  * retries modules whose last reload failed when the change may be their fix.
  */
+import { ERROR_CODES, isHotswapError } from '../errors.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
 import type { StagingContext } from '../runner/module-registry.ts';
 import type { SourceText } from '../runner/source-store.ts';
@@ -53,7 +54,8 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     staging.sources.set(file, text);
     staging.rerun.add(node);
   }
-  retryFailed(deps, request, staging);
+  const retried = retryPending(deps, request, staging);
+  const planned = new Map([...staging.rerun].map((node) => [node, staging.sources.get(node.id) as SourceText] as const));
 
   const added = request.added.filter((file) => !graph.get(file)?.current);
   // New files given in memory: a participant that loads them gets the given text.
@@ -82,27 +84,55 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     boundaries: [],
     prepared: [],
     phase: 'plan',
+    planned,
+    retried,
+    culprits: new Set(),
+    repeated: false,
   };
 }
 
-/**
- * A module whose last reload failed is retried when the change may be its fix: a file
- * created or deleted (a missing import), or a change in a module it imports (an added
- * export). Unrelated edits are not held hostage by a broken file elsewhere.
- */
-function retryFailed(deps: TransactionDeps, request: NormalizedRequest, staging: StagingContext): void {
-  const { graph, sources } = deps.registry;
+/** Link errors a change elsewhere can fix (an export added, a file created or restored). */
+const LINK_ERRORS: ReadonlySet<string> = new Set([ERROR_CODES.MISSING_EXPORT, ERROR_CODES.MODULE_NOT_FOUND, ERROR_CODES.FILE_DELETED, ERROR_CODES.EXPORT_KIND_CHANGED]);
+
+/** Whether this change may fix a dispose-first module's failure: a link error and a changed import or file set, or an error raised in a file that changed. */
+function mayFix(node: ModuleNode, changedNow: ReadonlySet<ModuleNode>, request: NormalizedRequest): boolean {
+  const error = node.lastError;
+  if (!isHotswapError(error) || !node.current) return true;
+  const at = error.location?.file;
+  if (at !== undefined && at !== node.id && [...changedNow].some((n) => n.id === at)) return true;
+  if (!LINK_ERRORS.has(error.code)) return false;
   const structural = request.removed.length > 0 || request.added.length > 0;
+  return structural || [...node.current.imports.values()].some((dep) => changedNow.has(dep));
+}
+
+/**
+ * A module whose last reload failed stays pending, and is retried whenever anything
+ * changes (its fix may be anywhere: an export added elsewhere, an importer that stops
+ * using what it removed, a file created) and whenever its own text changed. A
+ * dispose-first module (the entry) is disposed to be retried, so an unrelated edit
+ * retries it only when the change may be its fix (`mayFix`). A retry that fails the
+ * same way is dropped from the transaction without a word (isolate.ts).
+ */
+function retryPending(deps: TransactionDeps, request: NormalizedRequest, staging: StagingContext): Set<ModuleNode> {
+  const { graph, sources } = deps.registry;
+  const retried = new Set<ModuleNode>();
+  const anything = staging.rerun.size > 0 || request.removed.length > 0 || request.added.length > 0;
   const changedNow = new Set(staging.rerun);
   for (const node of graph.nodes()) {
-    if (node.lastError === undefined || node.missing || staging.rerun.has(node) || !node.current) continue;
-    if (!structural && ![...node.current.imports.values()].some((dep) => changedNow.has(dep))) continue;
+    if (node.lastError === undefined || node.missing || staging.rerun.has(node) || !node.current || request.hold.has(node.id)) continue;
+    let text: SourceText;
     try {
       const given = request.sources.get(node.id);
-      staging.sources.set(node.id, given === undefined ? sources.read(node.id) : sources.use(node.id, given));
-      staging.rerun.add(node);
+      text = given === undefined ? sources.read(node.id) : sources.use(node.id, given);
     } catch {
-      // still missing: reported through its importers
+      continue; // still missing: reported through its importers
     }
+    const edited = text.hash !== node.failedHash;
+    const disposeFirst = node === deps.entry || node.current.hotState.disposeFirst;
+    if (!edited && !(disposeFirst ? mayFix(node, changedNow, request) : anything)) continue;
+    staging.sources.set(node.id, text);
+    staging.rerun.add(node);
+    retried.add(node);
   }
+  return retried;
 }

@@ -9,6 +9,7 @@ import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../erro
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { ModuleVersion } from '../runner/module-node.ts';
 import type { FatalState, ReloadFailed } from './reload-result.ts';
+import { findCulprits, sameError } from './isolate.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 
 /** `blame`: the staged modules remember the error (a failure); false when the caller aborted a good transaction. */
@@ -23,7 +24,11 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
     }
   }
   const created = [...tx.staging.created];
-  registry.graph.discard(created, tx.staging, blame ? tx.staging.rerun : [], error);
+  if (blame) {
+    tx.culprits = findCulprits(tx, error);
+    tx.repeated = [...tx.culprits].every((node) => tx.retried.has(node) && sameError(node.lastError, error));
+  }
+  registry.graph.discard(created, tx.staging, tx.culprits, error, (node) => tx.staging.sources.get(node.id)?.hash);
   // A failed first load of a new file leaves nothing behind.
   for (const version of created) await registry.disposeVersion(version, 'aborted');
   const { restored, fatal } = await restoreDisposedFirst(registry, tx.disposedFirst, tx.id, deps.root);

@@ -3,6 +3,7 @@ import type { HotswapError } from '../errors.ts';
 import type { ModuleNode, ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import type { Clock } from '../runner/seams.ts';
+import type { SourceText } from '../runner/source-store.ts';
 import type { ReloadParticipant, TransactionView } from './participant.ts';
 import type { NormalizedRequest } from './reload-request.ts';
 import type { PhaseTimings, ReloadBase, ReloadPhase } from './reload-result.ts';
@@ -37,6 +38,14 @@ export interface TransactionState {
   readonly prepared: ReloadParticipant[];
   /** The phase running now: a failure is reported as having happened in it. */
   phase: ReloadPhase;
+  /** What plan chose to stage, with the text read for each (before propagation added importers). */
+  readonly planned: ReadonlyMap<ModuleNode, SourceText>;
+  /** Modules retried because their last reload failed (not asked for by this request). */
+  readonly retried: ReadonlySet<ModuleNode>;
+  /** After a failure: the modules blamed for it (see isolate.ts). */
+  culprits: ReadonlySet<ModuleNode>;
+  /** After a failure: every culprit was a pending retry that failed exactly as before (not news). */
+  repeated: boolean;
 }
 
 /** A failure carried to rollback with the phase it happened in. */

@@ -15,9 +15,10 @@ import { commit } from './commit.ts';
 import { finalize } from './finalize.ts';
 import { rollback } from './rollback.ts';
 import { stage } from './stage.ts';
-import type { TransactionDeps } from './transaction-state.ts';
+import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 import { validate } from './validate-phase.ts';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { nextAttempt, withPending, type Outcome } from './isolate.ts';
 
 export type { TransactionDeps } from './transaction-state.ts';
 
@@ -29,6 +30,7 @@ export interface Prepared {
   commit(): Promise<ReloadCommitted | ReloadFailed>;
   /** Drop the staged versions; the committed ones keep serving. */
   abort(reason?: string): Promise<ReloadFailed>;
+  readonly tx: TransactionState;
 }
 
 /** Ended without a commit to decide on: skipped, declined, or failed (already rolled back). */
@@ -36,6 +38,8 @@ export interface Settled {
   kind: 'settled';
   view: TransactionView;
   result: ReloadResult;
+  /** The transaction's state when it got past plan (for isolating a failure). */
+  tx?: TransactionState;
 }
 
 export async function prepareTransaction(deps: TransactionDeps, request: NormalizedRequest, id: number): Promise<Prepared | Settled> {
@@ -47,7 +51,7 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
     await stage(deps, tx);
     await validate(deps, tx);
   } catch (error) {
-    return { kind: 'settled', view: tx.view, result: await rollback(deps, tx, error) };
+    return { kind: 'settled', view: tx.view, result: await rollback(deps, tx, error), tx };
   }
   let ended = false;
   const end = (): void => {
@@ -57,6 +61,7 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
   return {
     kind: 'prepared',
     view: tx.view,
+    tx,
     async commit() {
       end();
       let replaced;
@@ -74,9 +79,36 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
   };
 }
 
-/** Prepare and commit in one go (what a save does). */
-export async function runTransaction(deps: TransactionDeps, request: NormalizedRequest, id: number): Promise<{ result: ReloadResult; view: TransactionView }> {
+/**
+ * Prepare and commit in one go (what a save does). A failure blamed on some of the
+ * modules is followed by another attempt without them (isolate.ts), so the outcomes
+ * to report may be two: the failure, then what committed on its own. `nextId` numbers
+ * the attempts after the first.
+ */
+export async function runTransaction(deps: TransactionDeps, request: NormalizedRequest, id: number, nextId: () => number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const pending: { file: string; error: HotswapError }[] = [];
+  let attempt: NormalizedRequest | undefined = request;
+  let attemptId = id;
+  while (attempt) {
+    const { outcome, tx } = await attemptOnce(deps, attempt, attemptId);
+    const next: NormalizedRequest | undefined = outcome.result.status === 'failed' && tx ? nextAttempt(tx, attempt) : undefined;
+    if (next && tx?.repeated && outcome.result.status === 'failed') {
+      // A pending module failing as before is not news: try the rest under the same id.
+      for (const node of tx.culprits) pending.push({ file: node.id, error: outcome.result.error });
+    } else {
+      outcomes.push({ result: withPending(outcome.result, pending), view: outcome.view });
+      if (next) attemptId = nextId();
+    }
+    attempt = next;
+  }
+  const [first, second] = outcomes;
+  if (first?.result.status === 'failed' && second?.result.status === 'committed') first.result = { ...first.result, partial: second.result };
+  return outcomes;
+}
+
+async function attemptOnce(deps: TransactionDeps, request: NormalizedRequest, id: number): Promise<{ outcome: Outcome; tx: TransactionState | undefined }> {
   const prepared = await prepareTransaction(deps, request, id);
-  if (prepared.kind === 'settled') return prepared;
-  return { result: await prepared.commit(), view: prepared.view };
+  if (prepared.kind === 'settled') return { outcome: prepared, tx: prepared.tx };
+  return { outcome: { result: await prepared.commit(), view: prepared.view }, tx: prepared.tx };
 }

@@ -88,6 +88,7 @@ export class ModuleGraph {
       node.adopt(version, old);
       node.syncViews();
       node.lastError = undefined;
+      node.failedHash = undefined;
       node.fatal = undefined;
       node.lastReloadAt = at;
     }
@@ -95,14 +96,20 @@ export class ModuleGraph {
     return replaced;
   }
 
-  /** The transaction failed: its staged versions never become visible. Each node of `failed` remembers why. */
-  discard(created: readonly ModuleVersion[], tx: object, failed: Iterable<ModuleNode>, error: unknown): void {
+  /**
+   * The transaction failed: its staged versions never become visible. Each node
+   * of `blamed` remembers why, and the hash of the text that failed.
+   */
+  discard(created: readonly ModuleVersion[], tx: object, blamed: Iterable<ModuleNode>, error: unknown, hashOf: (node: ModuleNode) => string | undefined): void {
     for (const version of created) {
       if (version.node.staged === version) version.node.staged = undefined;
       version.stagingContext = undefined;
     }
     this.endTransaction(tx);
-    for (const node of failed) node.lastError = error;
+    for (const node of blamed) {
+      node.lastError = error;
+      node.failedHash = hashOf(node);
+    }
   }
 
   /** After a failed reload of a dispose-first module: its old code, evaluated again, serves again. */

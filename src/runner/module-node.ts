@@ -30,6 +30,8 @@ export class ModuleNode {
   missing = false;
   /** Why the last reload of this module failed, until it succeeds again. */
   lastError: unknown;
+  /** SHA-256 of the text whose reload failed (with `lastError`): a module retried unchanged fails the same way. */
+  failedHash: string | undefined;
   /** Set when neither its new nor its old version evaluates (a failed dispose-first restore): no good version serves. */
   fatal: unknown;
   lastReloadAt: number | undefined;

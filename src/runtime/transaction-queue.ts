@@ -106,21 +106,23 @@ export class TransactionQueue {
     if (!host.isOpen()) return { id, files, startedAt: host.clock.now(), trigger: request.trigger, status: 'skipped', reason: 'not-loaded' };
     host.onStart(id, files);
     const entry = host.entry();
-    let outcome: { result: ReloadResult; view: TransactionView };
+    let outcomes: { result: ReloadResult; view: TransactionView }[];
     if (this.#entryFailed && entry) {
       const before = this.#versionsNow();
-      outcome = { result: await this.#retryEntry(entry, id, files, request), view: this.#liveView(id, request, before) };
+      outcomes = [{ result: await this.#retryEntry(entry, id, files, request), view: this.#liveView(id, request, before) }];
     } else {
-      outcome = await runTransaction({ registry: host.registry, root: host.root, entry, participants: host.participants, clock: host.clock }, request, id);
+      const deps = { registry: host.registry, root: host.root, entry, participants: host.participants, clock: host.clock };
+      outcomes = await runTransaction(deps, request, id, () => ++this.counts.reloads);
     }
-    const { result, view } = outcome;
-    if (result.status === 'committed') this.counts.committed++;
-    else if (result.status === 'failed') this.counts.failed++;
-    else this.counts.skipped++;
-    this.#track(result);
-    this.#finalize(result, view);
-    host.onResult(result);
-    return result;
+    for (const { result, view } of outcomes) {
+      if (result.status === 'committed') this.counts.committed++;
+      else if (result.status === 'failed') this.counts.failed++;
+      else this.counts.skipped++;
+      this.#track(result);
+      this.#finalize(result, view);
+      host.onResult(result);
+    }
+    return (outcomes[0] as { result: ReloadResult }).result;
   }
 
   /** The app never started: every change is a new attempt to start it. */
