@@ -236,6 +236,11 @@ export class Runtime {
     return this.#versions.retained(olderThanMs);
   }
 
+  /** Resolves when no reload is queued or running, including the ones reloads queued themselves (`invalidate()`). */
+  settled(): Promise<void> {
+    return this.#queue.settled();
+  }
+
   /** Wait for the watcher's initial scan (resolves at once when not watching). */
   async ready(): Promise<void> {
     await this.#watcher?.ready;
@@ -281,7 +286,7 @@ export class Runtime {
   #invalidate(node: ModuleNode, message: string | undefined): void {
     this.#registry.emitHotEvent('hotswap:invalidate', { file: node.id, message });
     const importers = [...node.importers].map((n) => n.id);
-    if (importers.length > 0) void this.#queue.reload({ force: importers, trigger: 'api', reason: `invalidated by ${node.id}${message === undefined ? '' : `: ${message}`}` });
+    if (importers.length > 0) this.#queue.invalidate(node.id, importers, message);
   }
 
   #emit<E extends RuntimeEventName>(event: E, payload: RuntimeEvents[E]): void {
