@@ -15,6 +15,7 @@ import { runTransaction } from '../reload/transaction.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { Clock } from '../runner/seams.ts';
+import { collectAsyncErrors } from './async-errors.ts';
 
 export interface QueueHost {
   registry: ModuleRegistry;
@@ -159,8 +160,14 @@ export class TransactionQueue {
       const before = this.#versionsNow();
       outcomes = [{ result: await this.#retryEntry(entry, id, files, request), view: this.#liveView(id, request, before) }];
     } else {
-      const deps = { registry: host.registry, root: host.root, entry, participants: host.participants, clock: host.clock };
-      outcomes = await runTransaction(deps, request, id, () => ++this.counts.reloads);
+      const job = this.#job.getStore();
+      const collector = collectAsyncErrors(() => job !== undefined && this.#job.getStore() === job);
+      try {
+        const deps = { registry: host.registry, root: host.root, entry, participants: host.participants, clock: host.clock, asyncErrors: () => collector.errors };
+        outcomes = await runTransaction(deps, request, id, () => ++this.counts.reloads);
+      } finally {
+        collector.stop();
+      }
     }
     for (const file of request.force) chain.updated.add(file);
     for (const { result } of outcomes) if (result.status === 'committed') for (const u of result.updated) chain.updated.add(u.file);
