@@ -19,6 +19,14 @@ export const ERROR_CODES = {
   CLOSED: 'HS_CLOSED',
   /** bin/hotswap.js: Node older than the supported floor (written there as a literal: it must run on any Node). */
   NODE_VERSION: 'HS_NODE_VERSION',
+  /** A module runs no good version: its new version failed and its old one failed to evaluate again. */
+  FATAL: 'HS_FATAL',
+  /** Watcher: the onChange callback threw or rejected; the watcher keeps going. */
+  WATCH_ON_CHANGE_FAILED: 'HS_WATCH_ON_CHANGE_FAILED',
+  /** Watcher: the file system watcher reported an error (limits, permissions). */
+  WATCH_FS_FAILED: 'HS_WATCH_FS_FAILED',
+  /** A bug in hotswap itself: a thrown value that is not a HotswapError. */
+  INTERNAL: 'HS_INTERNAL',
   /** Control API: missing or wrong bearer token (401). */
   CONTROL_AUTH: 'HS_CONTROL_AUTH',
   /** Control API: foreign Host/Origin, or a read-only token on a write endpoint (403). */
@@ -121,7 +129,7 @@ export function serializeError(error: unknown): SerializedError {
     };
   }
   const err = error instanceof Error ? error : new Error(String(error));
-  return { code: 'HS_INTERNAL', text: err.message, location: null, frame: null, hint: null, detail: err.stack ?? null };
+  return { code: ERROR_CODES.INTERNAL, text: err.message, location: null, frame: null, hint: null, detail: err.stack ?? null };
 }
 
 /** Multi-line human rendering: `file:line:col`, message, frame, hint, cause. */

@@ -59,7 +59,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   const assets = loadAssets();
   const app = new Hono<Env>();
 
-  app.onError((error, c) => fail(c, 500, 'HS_INTERNAL', `Internal error in the control server: ${error.message}`, 'This is a bug in hotswap; the app itself is not affected.'));
+  app.onError((error, c) => fail(c, 500, ERROR_CODES.INTERNAL, `Internal error in the control server: ${error.message}`, 'This is a bug in hotswap; the app itself is not affected.'));
   app.notFound((c) => fail(c, 404, ERROR_CODES.CONTROL_NOT_FOUND, `No route ${c.req.method} ${c.req.path}`, 'See docs/control-api.md for the endpoints.'));
 
   // guard: runs before anything else, so a refused request never reaches a route
