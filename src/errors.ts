@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   CONTROL_NOT_FOUND: 'HS_CONTROL_NOT_FOUND',
   /** CLI: no running hotswap process answers for this project. */
   NOT_RUNNING: 'HS_NOT_RUNNING',
+  /** `.hotswap/` or a file in it is not the user's own, is writable by others, or is not a plain file/directory. */
+  UNSAFE_FILE: 'HS_UNSAFE_FILE',
   /** Plugin host: a plugin file's default export is not a `definePlugin(...)` definition. */
   PLUGIN_INVALID: 'HS_PLUGIN_INVALID',
   /** Plugin host: `setup` threw, rejected or did not finish in time. */
