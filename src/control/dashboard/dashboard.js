@@ -68,7 +68,7 @@ function toast(message) {
 }
 
 // --- status and stats
-const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', unknown: 'Connecting…' };
+const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', fatal: 'FATAL: no good version running', unknown: 'Connecting…' };
 
 function renderStatus(status) {
   state.status = status;
