@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
-import { createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
+import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 export type InstanceStatus = 'evaluating' | 'evaluated' | 'failed';
 
@@ -203,6 +203,9 @@ export class ModuleNode {
     if (!forwarder) {
       forwarder = createStableFunction(value as (...args: unknown[]) => unknown);
       this.#forwarders.set(name, forwarder);
+    } else if (instance === this.current && !instance.constantExports.has(name) && targetOf(forwarder) !== value) {
+      // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
+      retarget(forwarder, value as (...args: unknown[]) => unknown);
     }
     return forwarder;
   }

@@ -209,6 +209,7 @@ export class ModuleRegistry {
           interval,
           immediate,
           instance.sentinel,
+          (specifier: string) => this.#link(instance, specifier),
         );
       }
       instance.status = 'evaluated';
@@ -237,6 +238,14 @@ export class ModuleRegistry {
     if (!inCycle) await target.evaluation;
     if (target.status === 'failed') throw target.error;
     return staging ? node.stagingViewFor(staging) : node.live;
+  }
+
+  /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
+  #link(importer: ModuleInstance, specifier: string): unknown {
+    const resolved = (() => { try { return this.resolver.resolve(specifier, importer.node.id); } catch { return undefined; } })();
+    if (resolved?.kind !== 'project') return undefined;
+    const staging = importer.stagingContext as StagingContext | undefined;
+    return staging ? this.ensureNode(resolved.path).stagingViewFor(staging) : this.ensureNode(resolved.path).live;
   }
 
   #createRequire(importer: ModuleInstance): NodeJS.Require {

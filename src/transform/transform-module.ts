@@ -42,7 +42,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-3';
+export const TRANSFORM_VERSION = 'hs-transform-4';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);
@@ -64,7 +64,7 @@ export function transformModule(file: string, source: string, options: Transform
   const runner = oxcTransform().moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
   throwOnErrors(file, js, runner.errors);
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
-  return { file, format, code: runner.code, maps, imports: records.imports, exports: records.exports };
+  return { file, format, code: linkImportsFirst(runner.code), maps, imports: records.imports, exports: records.exports };
 }
 
 function detectFormat(ext: string, hasModuleSyntax: boolean, defaultFormat: 'esm' | 'cjs'): ModuleFormat {
@@ -98,6 +98,29 @@ function throwOnErrors(file: string, source: string, errors: readonly OxcErrorLi
     frame: codeFrame(source, line, column),
     hint: first.helpMessage ?? 'Fix the syntax and save again; the last good version keeps serving.',
   });
+}
+
+const STATIC_IMPORT = /^const (__vite_ssr_import_\d+__) = await __vite_ssr_import__\(("(?:[^"\\\n]|\\.)*")/gm;
+
+/**
+ * Node links every import binding before any module of a cycle evaluates, so a
+ * hoisted function called from inside the cycle can already read its imports.
+ * The module-runner transform declares each binding only when its import has
+ * been awaited. Declare them all first, bound at once to the dependency's
+ * namespace (`__hotswap_link__` returns it for project modules, which the runner
+ * knows before they evaluate), and let the awaits fill in the rest (packages).
+ * The declarations share the first import's line, so line numbers stay exact.
+ */
+function linkImportsFirst(code: string): string {
+  const links: string[] = [];
+  let first = -1;
+  const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, specifier: string, offset: number) => {
+    if (first < 0) first = offset;
+    links.push(`${binding} = __hotswap_link__(${specifier})`);
+    return `${binding} = await __vite_ssr_import__(${specifier}`;
+  });
+  if (first < 0) return code;
+  return `${rewritten.slice(0, first)}let ${links.join(', ')}; ${rewritten.slice(first)}`;
 }
 
 /**
