@@ -29,6 +29,8 @@ export interface ReloadCommitted extends ReloadBase {
   /** Modules removed because nothing imports them any more. */
   pruned: string[];
   timings: PhaseTimings;
+  /** Namespace members this reload removed while a module still reads them (`ns.x` is undefined now). */
+  warnings?: { file: string; message: string }[];
 }
 
 export interface ReloadFailed extends ReloadBase {

@@ -10,13 +10,13 @@
  * evaluated again from its last good code.
  */
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
-import { acceptsDependency, rerunReason } from '../graph/propagation.ts';
+import { describeRerun, propagate } from '../graph/propagation.ts';
 import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import { importLocation } from '../runner/module-registry.ts';
 import type { ReloadParticipant, TransactionView } from './participant.ts';
 import type { PhaseTimings, ReloadResult } from './reload-result.ts';
-import { validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
+import { namespaceWarnings, validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
 
 export interface ReloadRequest {
   /** Files whose content may have changed (absolute paths). */
@@ -148,19 +148,14 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       await instance.evaluation;
       const before = node.current;
       if (!before || before.hotState.selfAccept) continue;
-      // Same export names, and every changed value a function (forwarded): no importer can have captured a stale value.
-      const valuesKept = sameExportValues(before, instance);
-      for (const importer of node.importers) {
-        if (staging.rerun.has(importer) || !importer.current) continue;
-        if (acceptsDependency(importer.current, node)) {
-          boundaries.push({ importer: importer.current, dependency: node });
+      for (const effect of propagate(node, before, instance, registry.resolver, (n) => staging.rerun.has(n))) {
+        if (effect.kind === 'boundary') {
+          boundaries.push({ importer: effect.importer, dependency: effect.dependency });
           continue;
         }
-        if (valuesKept) continue;
-        const reason = rerunReason(importer.current, node, before, instance, registry.resolver);
-        if (!reason) continue;
+        const { importer, reason, dependency } = effect;
         staging.rerun.add(importer);
-        rerunReasons.push({ file: importer.id, reason: reason.kind === 'captured-value' ? `read "${reason.name}" of ${relativePath(node.id, root)} at top level` : `re-exports * from ${relativePath(node.id, root)}, whose export names changed` });
+        rerunReasons.push({ file: importer.id, reason: describeRerun(reason, relativePath(dependency.id, root)) });
         enqueue(importer);
       }
     }
@@ -186,6 +181,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       }
     }
     checkMissing(missing, registry, root);
+    const warnings = namespaceWarnings(staged, ctx);
     const validatedCount = staging.created.length;
     for (const participant of deps.participants) {
       prepared.push(participant);
@@ -230,13 +226,13 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     // after commit: accept callbacks, dispose, prune
     const td = performance.now();
     for (const old of replaced) {
-      for (const callback of old.hotState.selfAcceptCallbacks) safeCall(registry, old.node, () => callback(old.node.live));
+      for (const callback of old.hotState.selfAcceptCallbacks) safeCall(registry, old.node, root, () => callback(old.node.live));
     }
     for (const { importer, dependency } of boundaries) {
       for (const accept of importer.hotState.depAccepts) {
         if (!accept.deps.includes(dependency.id) || !accept.callback) continue;
         const modules = accept.deps.map((d) => registry.getNode(d)?.live);
-        safeCall(registry, importer.node, () => accept.callback?.(modules));
+        safeCall(registry, importer.node, root, () => accept.callback?.(modules));
       }
     }
     for (const old of replaced) await registry.disposeInstance(old, 'replaced');
@@ -253,6 +249,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       rerun: rerunReasons,
       pruned,
       timings,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   } catch (caught) {
     const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, `Reload failed: ${String(caught)}`, { cause: caught });
@@ -345,14 +342,21 @@ async function restoreDisposedFirst(registry: ModuleRegistry, disposed: ModuleIn
   return disposed.length > 0;
 }
 
-function safeCall(registry: ModuleRegistry, node: ModuleNode, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    registry.emitHotEvent('hotswap:error', {
-      files: [node.id],
-      error: new HotswapError(ERROR_CODES.HOT_CALLBACK, `An accept handler of ${node.id} threw: ${String(error)}`, { cause: error }),
+function safeCall(registry: ModuleRegistry, node: ModuleNode, root: string, fn: () => unknown): void {
+  // Reported like a throwing dispose handler: runtime 'error' (CLI stderr, event stream) and in-module listeners.
+  const report = (error: unknown): void => {
+    const reported = new HotswapError(ERROR_CODES.HOT_CALLBACK, `An accept handler of ${relativePath(node.id, root)} threw: ${String(error)}`, {
+      cause: error,
+      hint: 'The update is committed; fix the accept callback and save again.',
     });
+    registry.reportHotCallbackError(reported);
+    registry.emitHotEvent('hotswap:error', { files: [node.id], error: reported });
+  };
+  try {
+    const result = fn();
+    if (result instanceof Promise) result.catch(report);
+  } catch (error) {
+    report(error);
   }
 }
 
@@ -371,18 +375,6 @@ async function readSettled(registry: ModuleRegistry, file: string, previousHash:
     read = registry.readSource(file);
   }
   return read;
-}
-
-function sameExportValues(before: ModuleInstance, after: ModuleInstance): boolean {
-  const names = before.exportNames();
-  const next = after.exportNames();
-  if (names.length !== next.length) return false;
-  for (const name of next) {
-    const old = before.rawExport(name);
-    const value = after.rawExport(name);
-    if (!Object.is(old, value) && !(typeof old === 'function' && typeof value === 'function')) return false;
-  }
-  return names.every((n) => next.includes(n));
 }
 
 function keepsExportNames(before: ModuleInstance, after: ModuleInstance): boolean {

@@ -16,6 +16,7 @@ import type { CachedTransform, TransformCache } from '../transform/transform-cac
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
+import { checkImportedNames } from './imported-names.ts';
 import { ModuleInstance, ModuleNode } from './module-node.ts';
 import type { Resolver } from './resolver.ts';
 import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
@@ -202,7 +203,7 @@ export class ModuleRegistry {
         await fn(
           instance.esmExports,
           meta,
-          (specifier: string) => this.#importFrom(instance, specifier),
+          (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(instance, specifier, options?.importedNames),
           (specifier: string) => this.#importFrom(instance, specifier),
           (source: unknown) => exportAll(instance.esmExports, source),
           timeout,
@@ -226,7 +227,7 @@ export class ModuleRegistry {
     }
   }
 
-  async #importFrom(importer: ModuleInstance, specifier: string): Promise<unknown> {
+  async #importFrom(importer: ModuleInstance, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') return this.#importExternal(resolved.url);
@@ -237,6 +238,7 @@ export class ModuleRegistry {
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
     if (target.status === 'failed') throw target.error;
+    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
     return staging ? node.stagingViewFor(staging) : node.live;
   }
 
@@ -343,6 +345,11 @@ export class ModuleRegistry {
     instance.timers.clear();
     instance.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(instance.node.id, instance.version);
+  }
+
+  /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
+  reportHotCallbackError(error: HotswapError): void {
+    this.#options.onHotCallbackError(error);
   }
 
   emitHotEvent(event: string, payload: unknown): void {

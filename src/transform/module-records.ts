@@ -24,6 +24,11 @@ export interface ImportRecord {
    * `ns.name`, so validation can check them like named imports.
    */
   members?: string[];
+  /**
+   * For a re-export (`export { a as b } from`, `export * from`, `export * as ns from`):
+   * which imported name leaves under which exported name (`*` for all, or for a namespace).
+   */
+  reexports?: { imported: string; exported: string }[];
   /** 1-based position of the import in the type-stripped JavaScript. */
   line: number;
   column: number;
@@ -87,8 +92,9 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
       const importKind = entry.importName.kind as string;
       const name = exportKind === 'Default' ? 'default' : entry.exportName.name;
       if (entry.moduleRequest) {
-        const names = importKind === 'Name' ? [entry.importName.name ?? 'default'] : ['*'];
-        imports.push({ specifier: entry.moduleRequest.value, kind: 'reexport', names, topLevel: false, ...position(entry.start) });
+        const imported = importKind === 'Name' ? (entry.importName.name ?? 'default') : importKind === 'Default' ? 'default' : '*';
+        const reexports = [{ imported, exported: name ?? '*' }];
+        imports.push({ specifier: entry.moduleRequest.value, kind: 'reexport', names: [imported], topLevel: false, reexports, ...position(entry.start) });
         if (name) exports.push({ name, local: false, mutable: true });
         continue;
       }
