@@ -175,7 +175,7 @@ export class ModuleNode {
 
   #syncView(view: Record<string, unknown>, staging: boolean): void {
     const instance = staging ? (this.staged ?? this.current) : this.current;
-    const names = new Set<string>(instance ? [...instance.staticExportNames(), ...(instance.status === 'evaluated' ? instance.exportNames() : [])] : []);
+    const names = new Set<string>(instance ? [...instance.staticExportNames(), ...(instance.status !== 'failed' ? instance.exportNames() : [])] : []);
     for (const key of Object.keys(view)) if (!names.has(key)) delete view[key];
     const pick = staging ? () => this.staged ?? this.current : () => this.current;
     for (const name of names) {

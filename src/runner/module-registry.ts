@@ -205,7 +205,12 @@ export class ModuleRegistry {
           meta,
           (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(instance, specifier, options?.importedNames),
           (specifier: string) => this.#importFrom(instance, specifier),
-          (source: unknown) => exportAll(instance.esmExports, source),
+          (source: unknown) => {
+            exportAll(instance.esmExports, source);
+            // Importers in a cycle read the namespace before this module finishes: show the names `export *` just added.
+            if (staging) node.syncStagingView();
+            else if (node.current === instance) node.syncViews();
+          },
           timeout,
           interval,
           immediate,

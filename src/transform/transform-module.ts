@@ -14,6 +14,7 @@ import type * as OxcTransform from 'oxc-transform';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { codeFrame, offsetToLineColumn } from '../shared/code-frame.ts';
 import { readModuleRecords, type ExportRecord, type ImportRecord } from './module-records.ts';
+import { applyEdits, linkImportsFirst, nameAnonymousDefaults, type Edit } from './runner-fixups.ts';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -60,7 +61,7 @@ export function transformModule(file: string, source: string, options: Transform
   if (format === 'cjs') {
     return { file, format, code: stripped.code, maps: tsMap ? [tsMap] : [], imports: records.imports, exports: [] };
   }
-  const js = splitDefaultAndNamespaceImports(stripped.code, parsed.module.staticImports);
+  const js = applyEdits(stripped.code, [...splitDefaultAndNamespaceImports(parsed.module.staticImports), ...nameAnonymousDefaults(stripped.code, parsed.program)]);
   const runner = oxcTransform().moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
   throwOnErrors(file, js, runner.errors);
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
@@ -100,45 +101,19 @@ function throwOnErrors(file: string, source: string, errors: readonly OxcErrorLi
   });
 }
 
-const STATIC_IMPORT = /^const (__vite_ssr_import_\d+__) = await __vite_ssr_import__\(("(?:[^"\\\n]|\\.)*")/gm;
-
-/**
- * Node links every import binding before any module of a cycle evaluates, so a
- * hoisted function called from inside the cycle can already read its imports.
- * The module-runner transform declares each binding only when its import has
- * been awaited. Declare them all first, bound at once to the dependency's
- * namespace (`__hotswap_link__` returns it for project modules, which the runner
- * knows before they evaluate), and let the awaits fill in the rest (packages).
- * The declarations share the first import's line, so line numbers stay exact.
- */
-function linkImportsFirst(code: string): string {
-  const links: string[] = [];
-  let first = -1;
-  const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, specifier: string, offset: number) => {
-    if (first < 0) first = offset;
-    links.push(`${binding} = __hotswap_link__(${specifier})`);
-    return `${binding} = await __vite_ssr_import__(${specifier}`;
-  });
-  if (first < 0) return code;
-  return `${rewritten.slice(0, first)}let ${links.join(', ')}; ${rewritten.slice(first)}`;
-}
-
 /**
  * Works around the module-runner transform leaving the default binding of
  * `import d, * as ns from 'x'` unrewritten: split it into two imports on the
  * same line, so line numbers stay exact.
  */
-function splitDefaultAndNamespaceImports(code: string, imports: ReturnType<typeof OxcParser.parseSync>['module']['staticImports']): string {
+function splitDefaultAndNamespaceImports(imports: ReturnType<typeof OxcParser.parseSync>['module']['staticImports']): Edit[] {
   const targets = imports.filter(
     (s) => s.entries.some((e) => (e.importName.kind as string) === 'Default') && s.entries.some((e) => (e.importName.kind as string) === 'NamespaceObject'),
   );
-  if (targets.length === 0) return code;
-  let out = code;
-  for (const statement of [...targets].sort((a, b) => b.start - a.start)) {
+  return targets.map((statement) => {
     const source = JSON.stringify(statement.moduleRequest.value);
     const def = statement.entries.find((e) => (e.importName.kind as string) === 'Default')?.localName.value;
     const ns = statement.entries.find((e) => (e.importName.kind as string) === 'NamespaceObject')?.localName.value;
-    out = `${out.slice(0, statement.start)}import * as ${ns} from ${source}; import ${def} from ${source};${out.slice(statement.end)}`;
-  }
-  return out;
+    return { start: statement.start, end: statement.end, text: `import * as ${ns} from ${source}; import ${def} from ${source};` };
+  });
 }
