@@ -26,7 +26,7 @@ export function checkImportedNames(importer: ModuleInstance, specifier: string, 
 }
 
 export function missingExportError(importer: ModuleInstance, specifier: string, name: string, target: ModuleNode, root: string, frameFor: FrameFor, what: string): HotswapError {
-  const location = importLocation(importer, specifier);
+  const location = importLocation(importer, specifier, name);
   return new HotswapError(ERROR_CODES.MISSING_EXPORT, `${relativePath(importer.node.id, root)} imports "${name}" from "${specifier}", which ${what}`, {
     location,
     frame: frameFor(location),

@@ -49,6 +49,8 @@ export class ModuleInstance {
   disposed = false;
   /** Time spent evaluating, ms. */
   evaluateMs = 0;
+  /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
+  stagedForwarders: Map<string, StableFunction> | undefined;
 
   constructor(node: ModuleNode, transformed: TransformedModule, hash: string, staging: boolean, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -199,6 +201,7 @@ export class ModuleNode {
   readExport(instance: ModuleInstance, name: string): unknown {
     const value = instance.rawExport(name);
     if (typeof value !== 'function' || !instance.isLocalExport(name) || isClass(value)) return value;
+    if (instance !== this.current) return stagedForwarder(instance, name, value as (...args: unknown[]) => unknown);
     let forwarder = this.#forwarders.get(name);
     if (!forwarder) {
       forwarder = createStableFunction(value as (...args: unknown[]) => unknown);
@@ -223,6 +226,12 @@ export class ModuleNode {
       const value = instance.rawExport(name);
       if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown);
     }
+    // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
+    for (const [name, staged] of instance.stagedForwarders ?? []) {
+      const stable = this.readExport(instance, name);
+      if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
+    }
+    instance.stagedForwarders = undefined;
     for (const name of instance.exportNames()) {
       const value = instance.rawExport(name);
       if (!isClass(value) || !instance.isLocalExport(name)) continue;
@@ -244,6 +253,19 @@ export class ModuleNode {
       this.#classVersions.set(name, versions);
     }
   }
+}
+
+/**
+ * A function export of a version not yet committed, read by staged code (another module
+ * of the same change set re-running): it must call the new code, while committed code
+ * keeps calling the old one until the commit. So staged code gets its own forwarder.
+ */
+function stagedForwarder(instance: ModuleInstance, name: string, value: (...args: unknown[]) => unknown): StableFunction {
+  instance.stagedForwarders ??= new Map();
+  let forwarder = instance.stagedForwarders.get(name);
+  if (!forwarder) instance.stagedForwarders.set(name, (forwarder = createStableFunction(value)));
+  else if (targetOf(forwarder) !== value) retarget(forwarder, value);
+  return forwarder;
 }
 
 function createView(): Record<string, unknown> {

@@ -382,9 +382,10 @@ export class ModuleRegistry {
   }
 }
 
-/** Where `specifier` is imported in the original source of `importer` (through the TS map). */
-export function importLocation(importer: ModuleInstance, specifier: string): { file: string; line: number; column: number } | undefined {
-  const record = importer.transformed.imports.find((r) => r.specifier === specifier);
+/** Where `specifier` (and `name`, when given) is imported in the original source of `importer` (through the TS map). */
+export function importLocation(importer: ModuleInstance, specifier: string, name?: string): { file: string; line: number; column: number } | undefined {
+  const records = importer.transformed.imports.filter((r) => r.specifier === specifier);
+  const record = (name === undefined ? undefined : records.find((r) => r.names.includes(name))) ?? records[0];
   if (!record) return undefined;
   const tsMap = importer.transformed.maps.at(-1);
   const file = importer.node.id;
