@@ -72,7 +72,7 @@ export function namespaceWarnings(changed: readonly ModuleInstance[], ctx: Valid
       for (const record of reader.transformed.imports) {
         if (!record.members || !resolvesTo(ctx, record.specifier, reader.node.id, instance.node.id)) continue;
         for (const member of record.members.filter((m) => removed.includes(m))) {
-          const location = importLocation(reader, record.specifier);
+          const location = importLocation(reader, record.specifier, '*');
           const where = location ? `${relativePath(location.file, ctx.root)}:${location.line}` : relativePath(reader.node.id, ctx.root);
           warnings.push({
             file: reader.node.id,
