@@ -24,6 +24,8 @@ export interface Scenario {
   reloads: ReloadResult[];
   /** Load the entry (relative path). */
   start(entry?: string): Promise<Ns>;
+  /** Write files atomically (`LOG(` expanded), without reloading. */
+  write(files: Record<string, string>): void;
   /** Write files atomically, then reload exactly those files. */
   edit(files: Record<string, string>): Promise<ReloadResult>;
   /** Remove files, then reload them as removed. */
@@ -59,6 +61,9 @@ export function scenario(t: TestContext, files: Record<string, string>): Scenari
     errors,
     reloads,
     start: (entry = 'main.js') => rt.import<Ns>(entry),
+    write(changed) {
+      for (const [name, source] of Object.entries(changed)) p.writeAtomic(name, expand(source));
+    },
     async edit(changed) {
       for (const [name, source] of Object.entries(changed)) p.writeAtomic(name, expand(source));
       return rt.reload(Object.keys(changed).map((name) => p.path(name)));
