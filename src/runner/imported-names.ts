@@ -25,6 +25,19 @@ export function checkImportedNames(importer: ModuleInstance, specifier: string, 
   }
 }
 
+/** A package or builtin: its namespace has exactly the names Node would link (for CommonJS, the ones it detected). */
+export function checkExternalNames(importer: ModuleInstance, specifier: string, names: readonly string[], namespace: object, root: string, frameFor: FrameFor): void {
+  for (const name of names) {
+    if (name in namespace) continue;
+    const location = importLocation(importer, specifier, name);
+    throw new HotswapError(ERROR_CODES.MISSING_EXPORT, `${relativePath(importer.node.id, root)} imports "${name}" from "${specifier}", which does not export it`, {
+      location,
+      frame: frameFor(location),
+      hint: `Check the package's exports (a CommonJS package may need \`import pkg from '${specifier}'\` and \`pkg.${name}\`).`,
+    });
+  }
+}
+
 export function missingExportError(importer: ModuleInstance, specifier: string, name: string, target: ModuleNode, root: string, frameFor: FrameFor, what: string): HotswapError {
   const location = importLocation(importer, specifier, name);
   return new HotswapError(ERROR_CODES.MISSING_EXPORT, `${relativePath(importer.node.id, root)} imports "${name}" from "${specifier}", which ${what}`, {

@@ -16,7 +16,7 @@ import type { CachedTransform, TransformCache } from '../transform/transform-cac
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
-import { checkImportedNames } from './imported-names.ts';
+import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { ModuleInstance, ModuleNode } from './module-node.ts';
 import type { Resolver } from './resolver.ts';
 import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
@@ -235,7 +235,11 @@ export class ModuleRegistry {
   async #importFrom(importer: ModuleInstance, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
-    if (resolved.kind === 'external') return this.#importExternal(resolved.url);
+    if (resolved.kind === 'external') {
+      const namespace = await this.#importExternal(resolved.url);
+      if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+      return namespace;
+    }
     const node = this.ensureNode(resolved.path);
     importer.imports.set(node.id, node);
     if (!staging) node.importers.add(importer.node);
