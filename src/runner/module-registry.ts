@@ -53,6 +53,8 @@ export class ModuleRegistry {
   readonly #scripts = new Map<ModuleNode, string[]>();
   /** Latest source text per file, for code frames. */
   readonly #sources = new Map<string, string>();
+  /** Versions whose namespace a cycle handed out while they evaluated. */
+  readonly #readEarly = new WeakSet<ModuleInstance>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -207,9 +209,7 @@ export class ModuleRegistry {
           (specifier: string) => this.#importFrom(instance, specifier),
           (source: unknown) => {
             exportAll(instance.esmExports, source);
-            // Importers in a cycle read the namespace before this module finishes: show the names `export *` just added.
-            if (staging) node.syncStagingView();
-            else if (node.current === instance) node.syncViews();
+            if (this.#readEarly.has(instance)) this.#syncEarly(instance);
           },
           timeout,
           interval,
@@ -232,6 +232,11 @@ export class ModuleRegistry {
     }
   }
 
+  #syncEarly(instance: ModuleInstance): void {
+    if (instance.stagingContext) instance.node.syncStagingView();
+    else if (instance.node.current === instance) instance.node.syncViews();
+  }
+
   async #importFrom(importer: ModuleInstance, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
@@ -246,6 +251,11 @@ export class ModuleRegistry {
     const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
+    else if (target.status === 'evaluating') {
+      // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
+      this.#readEarly.add(target);
+      this.#syncEarly(target);
+    }
     if (target.status === 'failed') throw target.error;
     if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
     return staging ? node.stagingViewFor(staging) : node.live;
