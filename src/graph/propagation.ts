@@ -12,7 +12,7 @@
  * re-runs only when an importer below it does (the re-run importer must read
  * the new value through a new version of it; committed code reads the old).
  */
-import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
+import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
 
 export type RerunReason =
@@ -23,7 +23,7 @@ export type RerunReason =
 
 export type Effect =
   /** `importer` accepts `dependency` (`import.meta.hot.accept(dep, cb)`): it does not re-run, its callback runs after the commit. */
-  | { kind: 'boundary'; importer: ModuleInstance; dependency: ModuleNode }
+  | { kind: 'boundary'; importer: ModuleVersion; dependency: ModuleNode }
   /** `importer` must re-run because of what it read from `dependency`. */
   | { kind: 'rerun'; importer: ModuleNode; dependency: ModuleNode; reason: RerunReason };
 
@@ -40,7 +40,7 @@ interface Change {
  * The effects of replacing `before` by `after` on the committed importers of `node`,
  * looking through modules that only re-export. `skip`: importers already re-running.
  */
-export function propagate(node: ModuleNode, before: ModuleInstance, after: ModuleInstance, resolver: Resolver, skip: (importer: ModuleNode) => boolean): Effect[] {
+export function propagate(node: ModuleNode, before: ModuleVersion, after: ModuleVersion, resolver: Resolver, skip: (importer: ModuleNode) => boolean): Effect[] {
   const effects: Effect[] = [];
   const seen = new Set<ModuleNode>([node]);
   const rerunning = new Set<ModuleNode>();
@@ -89,7 +89,7 @@ export function describeRerun(reason: RerunReason, dependency: string): string {
   }
 }
 
-function changeOf(before: ModuleInstance, after: ModuleInstance): Change {
+function changeOf(before: ModuleVersion, after: ModuleVersion): Change {
   const beforeNames = before.exportNames();
   const afterNames = after.exportNames();
   const change: Change = { touched: new Set(), captured: new Set(), namesChanged: !sameNames(beforeNames, afterNames) };
@@ -104,7 +104,7 @@ function changeOf(before: ModuleInstance, after: ModuleInstance): Change {
   return change;
 }
 
-function rerunReason(importer: ModuleInstance, dependency: ModuleNode, change: Change, resolver: Resolver): RerunReason | undefined {
+function rerunReason(importer: ModuleVersion, dependency: ModuleNode, change: Change, resolver: Resolver): RerunReason | undefined {
   for (const record of importer.transformed.imports) {
     if (!resolvesTo(resolver, record.specifier, importer.node.id, dependency.id)) continue;
     const exportsAll = record.reexports?.some((r) => r.imported === '*' && r.exported === '*') ?? (record.kind === 'reexport' && record.names.includes('*'));
@@ -117,7 +117,7 @@ function rerunReason(importer: ModuleInstance, dependency: ModuleNode, change: C
 }
 
 /** The change as the importer's own importers see it through its re-exports of `dependency`. */
-function passOn(importer: ModuleInstance, dependency: ModuleNode, change: Change, resolver: Resolver): Change {
+function passOn(importer: ModuleVersion, dependency: ModuleNode, change: Change, resolver: Resolver): Change {
   const onward: Change = { touched: new Set(), captured: new Set(), namesChanged: false };
   for (const record of importer.transformed.imports) {
     if (!record.reexports || !resolvesTo(resolver, record.specifier, importer.node.id, dependency.id)) continue;
@@ -143,7 +143,7 @@ function passOn(importer: ModuleInstance, dependency: ModuleNode, change: Change
 }
 
 /** The module accepts updates of `dependency` itself (`import.meta.hot.accept(dep, cb)`). */
-export function acceptsDependency(importer: ModuleInstance, dependency: ModuleNode): boolean {
+export function acceptsDependency(importer: ModuleVersion, dependency: ModuleNode): boolean {
   return importer.hotState.depAccepts.some((a) => a.deps.includes(dependency.id));
 }
 

@@ -5,8 +5,8 @@
  */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
 import { missingExportError } from '../runner/imported-names.ts';
-import { importLocation } from '../runner/module-registry.ts';
-import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
+import { importLocation } from '../runner/import-location.ts';
+import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
 import { isClass } from '../runner/stable-function.ts';
 
@@ -16,10 +16,10 @@ export interface ValidationContext {
   /** A code frame at a location (ModuleRegistry.frameFor). */
   frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined;
   /** The version of a node that will be current after the commit. */
-  after(node: ModuleNode): ModuleInstance | undefined;
+  after(node: ModuleNode): ModuleVersion | undefined;
 }
 
-export function validateImports(importer: ModuleInstance, ctx: ValidationContext): void {
+export function validateImports(importer: ModuleVersion, ctx: ValidationContext): void {
   for (const record of importer.transformed.imports) {
     if (record.kind !== 'static' && record.kind !== 'reexport') continue;
     let target: ModuleNode | undefined;
@@ -54,7 +54,7 @@ export interface NamespaceWarning {
  * gets `undefined` from now on, which may be intended (`typeof ns.x === 'function'`)
  * or not, so it is a warning naming the reader, never a failure.
  */
-export function namespaceWarnings(changed: readonly ModuleInstance[], ctx: ValidationContext): NamespaceWarning[] {
+export function namespaceWarnings(changed: readonly ModuleVersion[], ctx: ValidationContext): NamespaceWarning[] {
   const warnings: NamespaceWarning[] = [];
   for (const instance of changed) {
     const before = instance.node.current;
@@ -62,7 +62,7 @@ export function namespaceWarnings(changed: readonly ModuleInstance[], ctx: Valid
     const now = new Set(instance.exportNames());
     const removed = before.exportNames().filter((n) => !now.has(n));
     if (removed.length === 0) continue;
-    const readers = new Set<ModuleInstance>();
+    const readers = new Set<ModuleVersion>();
     for (const importer of instance.node.importers) {
       const version = ctx.after(importer);
       if (version) readers.add(version);
@@ -94,7 +94,7 @@ function resolvesTo(ctx: ValidationContext, specifier: string, from: string, tar
   }
 }
 
-export function validateExportKinds(before: ModuleInstance, after: ModuleInstance, root: string): void {
+export function validateExportKinds(before: ModuleVersion, after: ModuleVersion, root: string): void {
   for (const name of before.exportNames()) {
     const old = before.rawExport(name);
     const next = after.rawExport(name);

@@ -5,8 +5,8 @@
  * namespaceWarnings in reload/validate.ts.)
  */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
-import type { ModuleInstance, ModuleNode } from './module-node.ts';
-import { importLocation } from './module-registry.ts';
+import type { ModuleVersion, ModuleNode } from './module-node.ts';
+import { importLocation } from './import-location.ts';
 
 type FrameFor = (location: { file: string; line: number; column: number } | undefined) => string | undefined;
 
@@ -15,7 +15,7 @@ type FrameFor = (location: { file: string; line: number; column: number } | unde
  * target's own top level has already run). A target still evaluating in a cycle is checked
  * against its static names; an `export *` in it may add names known only later: those pass.
  */
-export function checkImportedNames(importer: ModuleInstance, specifier: string, names: readonly string[], target: ModuleInstance, root: string, frameFor: FrameFor): void {
+export function checkImportedNames(importer: ModuleVersion, specifier: string, names: readonly string[], target: ModuleVersion, root: string, frameFor: FrameFor): void {
   if (target.isCommonJs) return;
   const evaluated = target.status === 'evaluated';
   if (!evaluated && target.transformed.imports.some((r) => r.reexports?.some((x) => x.imported === '*' && x.exported === '*'))) return;
@@ -26,7 +26,7 @@ export function checkImportedNames(importer: ModuleInstance, specifier: string, 
 }
 
 /** A package or builtin: its namespace has exactly the names Node would link (for CommonJS, the ones it detected). */
-export function checkExternalNames(importer: ModuleInstance, specifier: string, names: readonly string[], namespace: object, root: string, frameFor: FrameFor): void {
+export function checkExternalNames(importer: ModuleVersion, specifier: string, names: readonly string[], namespace: object, root: string, frameFor: FrameFor): void {
   for (const name of names) {
     if (name in namespace) continue;
     const location = importLocation(importer, specifier, name);
@@ -38,7 +38,7 @@ export function checkExternalNames(importer: ModuleInstance, specifier: string, 
   }
 }
 
-export function missingExportError(importer: ModuleInstance, specifier: string, name: string, target: ModuleNode, root: string, frameFor: FrameFor, what: string): HotswapError {
+export function missingExportError(importer: ModuleVersion, specifier: string, name: string, target: ModuleNode, root: string, frameFor: FrameFor, what: string): HotswapError {
   const location = importLocation(importer, specifier, name);
   return new HotswapError(ERROR_CODES.MISSING_EXPORT, `${relativePath(importer.node.id, root)} imports "${name}" from "${specifier}", which ${what}`, {
     location,

@@ -70,9 +70,7 @@ export function scenario(t: TestContext, files: Record<string, string>): Scenari
     },
     async remove(...names) {
       for (const name of names) p.remove(name);
-      // As the watcher reports a deletion: the resolver forgets, the files are `removed`.
-      rt.registry.resolver.clear();
-      return rt.reload(names.map((name) => p.path(name)));
+      return rt.request({ removed: names.map((name) => p.path(name)) });
     },
     clear: () => void log.splice(0),
   };

@@ -1,8 +1,9 @@
 /**
- * Issue 9, cases 1 and 3: fixed in the core reshape (issue 8's branch). Marked
- * todo until that branch is merged, so they report without failing CI; the
- * lead drops the marks after the merge. Both are bounded: a runaway loop is
- * cut by the fixture itself (a global flag), so a failing run never hangs.
+ * Issue 9, cases 1 and 3, owned by the core reshape (issue 8's branch). Case 3
+ * passes since that merge (and issue 10's pending retries); case 1 stays marked
+ * todo until its fix is merged, so it reports without failing CI. Both are
+ * bounded: a runaway loop is cut by the fixture itself (a global flag), so a
+ * failing run never hangs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,7 +72,7 @@ test('case 1: a module that invalidates on every update is stopped by a guard wi
   assert.ok(reported.some((m) => /invalidat/i.test(m)), `a clear error names the invalidation loop: ${reported.join(' | ')}`);
 });
 
-test('case 3: a module whose reload failed goes live when the fix is in its importer (only the importer is reported changed)', TODO, async (t) => {
+test('case 3: a module whose reload failed goes live when the fix is in its importer (only the importer is reported changed)', async (t) => {
   const s = scenario(t, {
     'child.js': `export const used = 1;\nexport const other = 'a';\n`,
     'main.js': `import { used, other } from './child.js';\nexport const read = () => [used, other];\n`,
@@ -86,7 +87,7 @@ test('case 3: a module whose reload failed goes live when the fix is in its impo
   assert.equal(s.rt.modules().find((m) => m.file === s.p.path('child.js'))?.error, undefined, 'no stale error in modules()');
 });
 
-test('case 3 variant: the fix is an importer that switches to the export the saved file now has', TODO, async (t) => {
+test('case 3 variant: the fix is an importer that switches to the export the saved file now has', async (t) => {
   const s = scenario(t, {
     'helper.js': `export const helper = () => 'h1';\n`,
     'main.js': `import { helper } from './helper.js';\nexport const run = () => helper();\n`,

@@ -99,8 +99,7 @@ test('vite hmr-ssr "should hmr when file is deleted and restored": a re-exported
   assert.equal(main.shown, 'parent:child1', 'the value captured through the re-export is refreshed');
   s.p.writeAtomic('parent.js', `export const parentValue = 'parent';\nexport const childValue = 'not-child';\n`);
   s.p.remove('child.js');
-  s.rt.registry.resolver.clear();
-  committed(await s.rt.reload([s.p.path('parent.js'), s.p.path('child.js')]));
+  committed(await s.rt.request({ changed: [s.p.path('parent.js')], removed: [s.p.path('child.js')] }));
   assert.equal(main.shown, 'parent:not-child');
   assert.deepEqual(s.log, ['disposed', 'disposed', 'pruned'], 'the v1 dispose, then the deleted v2: dispose and prune');
   s.clear();
