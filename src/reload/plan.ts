@@ -90,6 +90,7 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: 0 },
     disposedFirst: [],
     rerunReasons: [],
+    warnings: [],
     boundaries: [],
     prepared: [],
     phase: 'plan',

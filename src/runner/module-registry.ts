@@ -13,6 +13,7 @@ import type { CachedTransform, TransformCache } from '../transform/transform-cac
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
+import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
 import type { ModuleNode } from './module-node.ts';
@@ -54,6 +55,8 @@ export class ModuleRegistry {
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
   readonly #scripts = new Map<ModuleNode, string[]>();
+  /** Versions whose namespace a cycle handed out while they evaluated. */
+  readonly #readEarly = new WeakSet<ModuleVersion>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -168,13 +171,17 @@ export class ModuleRegistry {
         await fn(
           version.esmExports,
           meta,
+          (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
           (specifier: string) => this.#importFrom(version, specifier),
-          (specifier: string) => this.#importFrom(version, specifier),
-          (source: unknown) => exportAll(version.esmExports, source),
+          (source: unknown) => {
+            exportAll(version.esmExports, source);
+            if (this.#readEarly.has(version)) this.#syncEarly(version);
+          },
           timeout,
           interval,
           immediate,
           version.sentinel,
+          (specifier: string) => this.#link(version, specifier),
         );
       }
       version.status = 'evaluated';
@@ -190,17 +197,46 @@ export class ModuleRegistry {
     }
   }
 
-  async #importFrom(importer: ModuleVersion, specifier: string): Promise<unknown> {
+  #syncEarly(version: ModuleVersion): void {
+    if (version.stagingContext) version.node.syncStagingView();
+    else if (version.node.current === version) version.node.syncViews();
+  }
+
+  async #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
-    if (resolved.kind === 'external') return this.#importExternal(resolved.url);
+    if (resolved.kind === 'external') {
+      const namespace = await this.#importExternal(resolved.url);
+      if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+      return namespace;
+    }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
     if (!staging) this.graph.link(importer.node, node);
     const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
+    else if (target.status === 'evaluating') {
+      // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
+      this.#readEarly.add(target);
+      this.#syncEarly(target);
+    }
     if (target.status === 'failed') throw target.error;
+    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
+    return staging ? node.stagingViewFor(staging) : node.live;
+  }
+
+  /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
+  #link(importer: ModuleVersion, specifier: string): unknown {
+    let resolved: ReturnType<Resolver['resolve']> | undefined;
+    try {
+      resolved = this.resolver.resolve(specifier, importer.node.id);
+    } catch {
+      return undefined;
+    }
+    if (resolved.kind !== 'project') return undefined;
+    const staging = importer.stagingContext as StagingContext | undefined;
+    const node = this.graph.ensure(resolved.path);
     return staging ? node.stagingViewFor(staging) : node.live;
   }
 
@@ -299,6 +335,11 @@ export class ModuleRegistry {
     version.timers.clear();
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+  }
+
+  /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
+  reportHotCallbackError(error: HotswapError): void {
+    this.#options.onHotCallbackError(error);
   }
 
   emitHotEvent(event: string, payload: unknown): void {
