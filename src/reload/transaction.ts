@@ -132,7 +132,8 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
   try {
     // stage: changed modules first, then importers that must re-run, worklist style
     // Dispose-first modules (the entry, `disposeFirst()`) go last: they are disposed before they evaluate.
-    const isDisposeFirst = (node: ModuleNode): boolean => node === deps.entry || node.current?.hotState.disposeFirst === true;
+    // The entry is not disposed first: a server it opens takes over its old version's socket (src/resources/server-handover.ts).
+    const isDisposeFirst = (node: ModuleNode): boolean => node.current?.hotState.disposeFirst === true;
     const queue: ModuleNode[] = [];
     const lastQueue: ModuleNode[] = [];
     const enqueue = (node: ModuleNode): number => (isDisposeFirst(node) ? lastQueue : queue).push(node);
@@ -218,6 +219,8 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       node.lastReloadAt = Date.now();
     }
     for (const node of registry.nodes.values()) node.endTransaction(staging);
+    // Replaced versions stop taking part now: their listeners come off, their servers' sockets pass to the new versions.
+    for (const old of replaced) old.scope.retire();
     for (const participant of deps.participants) {
       try {
         participant.commit?.(view);

@@ -6,6 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { TransformedModule } from '../transform/transform-module.ts';
+import { createResourceScope, type ResourceScope } from '../resources/index.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import { createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
 
@@ -32,8 +33,8 @@ export class ModuleInstance {
   hot: HotContext | undefined;
   /** Project modules this version imports, by path. */
   readonly imports = new Map<string, ModuleNode>();
-  /** Timers created while the module evaluated: cleared when this version is disposed. */
-  readonly timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
+  /** What this version's top level created (timers, listeners, servers, ...): released when it is disposed. */
+  readonly scope: ResourceScope;
   /** Modules above this one in the import chain that started its evaluation (cycle detection). */
   readonly chain: readonly ModuleNode[];
   /** Names this module defines itself (re-exports are not wrapped again). */
@@ -58,6 +59,7 @@ export class ModuleInstance {
     this.staging = staging;
     this.chain = chain;
     this.sentinel = { module: node.id, version: this.version };
+    this.scope = createResourceScope(this.sentinel, () => this.evaluatingTopLevel);
     this.localExports = new Set(transformed.exports.filter((e) => e.local).map((e) => e.name));
     this.constantExports = new Set(transformed.format === 'esm' ? transformed.exports.filter((e) => e.local && !e.mutable).map((e) => e.name) : []);
   }

@@ -15,6 +15,8 @@ import { sha256 } from '../shared/hash.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
+import { outsideScopes } from '../resources/index.ts';
+import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
 import { ModuleInstance, ModuleNode } from './module-node.ts';
 import type { Resolver } from './resolver.ts';
@@ -148,6 +150,7 @@ export class ModuleRegistry {
       },
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
+      own: (resource, release) => instance.scope.add(ownedResource(resource, release)),
     });
     const script = scriptName(node.id, instance.version);
     registerSourceMaps(script, node.id, transformed.maps);
@@ -184,10 +187,10 @@ export class ModuleRegistry {
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
-      const [timeout, interval, immediate] = trackedTimers(instance);
+      const [timeout, interval, immediate] = trackedTimers();
       if (instance.transformed.format === 'cjs') {
         const require = this.#createRequire(instance);
-        fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, instance.sentinel);
+        instance.scope.run(() => fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, instance.sentinel));
       } else {
         const meta = {
           url: node.url,
@@ -199,7 +202,7 @@ export class ModuleRegistry {
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
         };
-        await fn(
+        await instance.scope.run(() => fn(
           instance.esmExports,
           meta,
           (specifier: string) => this.#importFrom(instance, specifier),
@@ -209,7 +212,7 @@ export class ModuleRegistry {
           interval,
           immediate,
           instance.sentinel,
-        );
+        ));
       }
       instance.status = 'evaluated';
       if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
@@ -244,7 +247,7 @@ export class ModuleRegistry {
     const require = ((specifier: string) => {
       const staging = importer.stagingContext as StagingContext | undefined;
       const resolved = this.#resolveFor(importer, specifier);
-      if (resolved.kind === 'external') return native(resolved.specifier);
+      if (resolved.kind === 'external') return outsideScopes(() => native(resolved.specifier));
       const node = this.ensureNode(resolved.path);
       importer.imports.set(node.id, node);
       if (!staging) node.importers.add(importer.node);
@@ -288,7 +291,7 @@ export class ModuleRegistry {
   #importExternal(url: string): Promise<unknown> {
     let pending = this.#externals.get(url);
     if (!pending) {
-      pending = import(url);
+      pending = outsideScopes(() => import(url));
       this.#externals.set(url, pending);
       pending.catch(() => this.#externals.delete(url));
     }
@@ -326,12 +329,9 @@ export class ModuleRegistry {
         );
       }
     }
-    for (const timer of instance.timers) {
-      clearTimeout(timer as NodeJS.Timeout);
-      clearInterval(timer as NodeJS.Timeout);
-      clearImmediate(timer as NodeJS.Immediate);
-    }
-    instance.timers.clear();
+    await instance.scope.release(reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced', (error, resource) =>
+      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(instance.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
+    );
     instance.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(instance.node.id, instance.version);
   }
