@@ -43,14 +43,15 @@ const storage = new AsyncLocalStorage<ResourceScope>();
 
 export class ResourceScope {
   readonly owner: ScopeOwner;
-  readonly #isRecording: () => boolean;
+  #isRecording: () => boolean;
   readonly #resources = new Set<TrackedResource>();
   #state: ScopeState = 'open';
   #reason: ReleaseReason | undefined;
 
   /** `isRecording`: whether the owner's top level is still running (its evaluation has not settled). */
   constructor(owner: ScopeOwner, isRecording: () => boolean) {
-    this.owner = owner;
+    // A copy: async resources created in this scope keep it as their context, and must not keep the caller's object.
+    this.owner = { module: owner.module, version: owner.version };
     this.#isRecording = isRecording;
   }
 
@@ -114,6 +115,8 @@ export class ResourceScope {
     this.#reason = reason;
     this.retire();
     this.#state = 'released';
+    // Async resources created at top level (a socket, a handle) keep this scope as their context: hold nothing of the version.
+    this.#isRecording = () => false;
     // Reverse order: what was created last is released first.
     const resources = [...this.#resources].reverse();
     this.#resources.clear();

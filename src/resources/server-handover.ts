@@ -12,7 +12,7 @@
  * discarded staged version gives the socket back untouched.
  */
 import net from 'node:net';
-import { recordingScope, liveScope, creationStack, type ReleaseReason, type ResourceScope, type TrackedResource } from './resource-scope.ts';
+import { outsideScopes, recordingScope, liveScope, creationStack, type ReleaseReason, type ResourceScope, type TrackedResource } from './resource-scope.ts';
 
 /** How long a replaced version's server keeps serving while the new version may still call `listen()` (an un-awaited `start()`). */
 export const HANDOVER_GRACE_MS = 1500;
@@ -196,7 +196,8 @@ function patchedListen(this: net.Server, ...args: unknown[]): net.Server {
   const port = requestedPort(args);
   const old = port === undefined ? undefined : takeoverCandidate(scope, port);
   if (!old || !old.server._handle) {
-    const result = originalListen.apply(this, args as never) as net.Server;
+    // The listening handle is created outside the scope: connections and request handlers must not run in the version's context.
+    const result = outsideScopes(() => originalListen.apply(this, args as never) as net.Server);
     record.requested = port;
     record.port = addressPort(this) ?? port;
     list(record);
@@ -204,7 +205,7 @@ function patchedListen(this: net.Server, ...args: unknown[]): net.Server {
   }
   const handle = old.server._handle;
   const callback = args.findLast((a) => typeof a === 'function') as (() => void) | undefined;
-  originalListen.call(this, handle as never, callback);
+  outsideScopes(() => originalListen.call(this, handle as never, callback));
   record.requested = port;
   record.port = old.port;
   record.adoptedFrom = old;

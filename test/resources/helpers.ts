@@ -47,6 +47,8 @@ export async function freePort(): Promise<number> {
 export interface Answer {
   status: number;
   body: string;
+  /** Sent on a kept-alive connection. */
+  reused: boolean;
 }
 
 /** GET on 127.0.0.1; a failure (refused, reset, hang-up) rejects with the error code in the message. */
@@ -56,7 +58,7 @@ export function request(port: number, path: string, agent: http.Agent | false): 
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
       res.on('error', reject);
     });
     req.on('error', reject);
