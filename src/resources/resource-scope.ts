@@ -9,6 +9,7 @@
  * `import.meta.hot.own` releases run). A discarded staged version gets both at once.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { fileURLToPath } from 'node:url';
 import { lingering } from './leak-registry.ts';
 
 export type ResourceKind = 'timer' | 'listener' | 'server' | 'child-process' | 'worker' | 'owned';
@@ -162,7 +163,10 @@ export function outsideScopes<T>(fn: () => T): T {
   return storage.exit(fn);
 }
 
-/** Where a resource was created: the stack above the hook that recorded it. */
+/** hotswap's own sources (src/ or dist/): their frames are left out of creation stacks. */
+const OWN_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+/** Where a resource was created: the stack above the hook that recorded it, without hotswap's and Node's frames. */
 export function creationStack(above: (...args: never[]) => unknown): string | undefined {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
@@ -170,6 +174,6 @@ export function creationStack(above: (...args: never[]) => unknown): string | un
   Error.captureStackTrace(holder, above);
   Error.stackTraceLimit = limit;
   const lines = holder.stack?.split('\n').slice(1).map((l) => l.trim()) ?? [];
-  const own = lines.filter((l) => !l.includes('node:internal') && !l.includes('/src/resources/'));
+  const own = lines.filter((l) => !l.includes('node:internal') && !l.includes(OWN_DIR));
   return own.length > 0 ? own.join('\n') : undefined;
 }

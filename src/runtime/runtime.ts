@@ -11,6 +11,7 @@ import type { ReloadRequest } from '../reload/transaction.ts';
 import { runReloadTransaction } from '../reload/transaction.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
+import { buildLeakReport, type LeakOptions, type LeakReport } from '../resources/leak-report.ts';
 import { ModuleRegistry } from '../runner/module-registry.ts';
 import { Resolver } from '../runner/resolver.ts';
 import { VersionTracker, type RetainedVersion } from '../runner/version-tracker.ts';
@@ -245,6 +246,11 @@ export class Runtime {
   /** Versions replaced at least `olderThanMs` ago that are still reachable: leaks (run a GC first for a precise answer). */
   retainedVersions(olderThanMs = 0): RetainedVersion[] {
     return this.#versions.retained(olderThanMs);
+  }
+
+  /** Per replaced version: resources still alive after their release, and versions not collected (`gc: true` collects first). */
+  leaks(options: LeakOptions = {}): Promise<LeakReport> {
+    return buildLeakReport((olderThanMs) => this.#versions.retained(olderThanMs), options);
   }
 
   /** Wait for the watcher's initial scan (resolves at once when not watching). */
