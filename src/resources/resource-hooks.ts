@@ -23,7 +23,10 @@ function patchTimer<F extends (...args: never[]) => unknown>(name: 'setTimeout' 
   const patched = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
     const handle = Reflect.apply(original, this, args) as ReturnType<F>;
     const scope = recordingScope();
-    if (scope) scope.add({ kind: 'timer', label: name, stack: creationStack(patched), release: () => clear(handle as never), alive: () => false });
+    if (scope) {
+      const ended = (): boolean => (handle as { _destroyed?: boolean })._destroyed === true;
+      scope.add({ kind: 'timer', label: name, stack: creationStack(patched), release: () => clear(handle as never), alive: () => false, ended });
+    }
     return handle;
   };
   // Keep util.promisify.custom and friends.
@@ -51,7 +54,8 @@ function patchEmitters(): void {
       const scope = recordingScope();
       if (scope && createdBy.get(this) !== scope && typeof listener === 'function') {
         const off = (): void => void remove.call(this, type, listener);
-        const resource: TrackedResource = { kind: 'listener', label: `${describeTarget(this)}.${method}('${String(type)}')`, stack: creationStack(patched), retire: off, release: off, alive: () => false };
+        const ended = (): boolean => !this.rawListeners(type).includes(listener);
+        const resource: TrackedResource = { kind: 'listener', label: `${describeTarget(this)}.${method}('${String(type)}')`, stack: creationStack(patched), retire: off, release: off, alive: () => false, ended };
         scope.add(resource);
       }
       return result;

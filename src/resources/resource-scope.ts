@@ -33,7 +33,12 @@ export interface TrackedResource {
   release(reason: ReleaseReason): void | Promise<void>;
   /** Still holding something (a server with open connections, a child not exited yet). */
   alive(): boolean;
+  /** Over by itself (a timeout that fired, a `once` listener that ran): dropped when the scope prunes. */
+  ended?(): boolean;
 }
+
+/** A scope prunes ended resources when it grows past this, then past twice its size after the prune. */
+const PRUNE_FLOOR = 256;
 
 export type ScopeState = 'open' | 'retired' | 'released';
 
@@ -48,6 +53,7 @@ export class ResourceScope {
   readonly #resources = new Set<TrackedResource>();
   #state: ScopeState = 'open';
   #reason: ReleaseReason | undefined;
+  #pruneAt = PRUNE_FLOOR;
 
   /** `isRecording`: whether the owner's top level is still running (its evaluation has not settled). */
   constructor(owner: ScopeOwner, isRecording: () => boolean) {
@@ -82,6 +88,11 @@ export class ResourceScope {
       return;
     }
     this.#resources.add(resource);
+    // A top level that never settles (a polling loop) keeps recording: what ended must not pile up.
+    if (this.#resources.size > this.#pruneAt) {
+      for (const r of this.#resources) if (r.ended?.()) this.#resources.delete(r);
+      this.#pruneAt = Math.max(PRUNE_FLOOR, this.#resources.size * 2);
+    }
   }
 
   /** Forget a resource that ended by itself (a timer that fired, a listener removed by the app). */

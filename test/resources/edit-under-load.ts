@@ -94,6 +94,8 @@ export async function editUnderLoad(t: TestContext, options: LoadOptions): Promi
       } catch (error) {
         errors.push(`client ${client}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
+      // Pace (not a wait for anything): steady load without starving the other test files on a 2-core machine.
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
   };
   const agents = Array.from({ length: KEEP_ALIVE_CLIENTS }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));

@@ -168,3 +168,20 @@ test('import.meta.hot.own releases run after the new version commits, at once fo
   assert.deepEqual(g.__released, ['1:2', '3:3'], 'the discarded version released its pool at once');
   assert.equal(main.run(), 2);
 });
+
+test('a top level that keeps running (a polling loop) does not pile up the timers and once-listeners that ended', async (t) => {
+  const p = createProject({
+    'src/bus.ts': `import { EventEmitter } from 'node:events';\nexport const bus = new EventEmitter();\n`,
+    'src/loop.ts': `import { once } from 'node:events';\nimport { bus } from './bus.ts';\nfor (let i = 0; i < 3000; i++) {\n  setImmediate(() => bus.emit('tick'));\n  await once(bus, 'tick');\n  await new Promise((resolve) => setImmediate(resolve));\n}\nexport const done = true;\n`,
+    'src/main.ts': `import { done } from './loop.ts';\nexport const run = () => done;\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+  });
+  await rt.import<Ns>('src/main.ts');
+  const recorded = rt.registry.getNode(p.path('src/loop.ts'))?.current?.scope.resources() ?? [];
+  assert.ok(recorded.some((r) => r.kind === 'listener'), 'once-listeners on the imported emitter were recorded');
+  assert.ok(recorded.length < 1000, `9,000 ended timers and once-listeners were pruned (${recorded.length} recorded)`);
+});
