@@ -12,13 +12,11 @@
  * discarded staged version gives the socket back untouched.
  */
 import net from 'node:net';
+import { forwardRequests, retireHandedOver, type Lineage } from './handed-over-server.ts';
 import { outsideScopes, recordingScope, liveScope, creationStack, type ReleaseReason, type ResourceScope, type TrackedResource } from './resource-scope.ts';
 
 /** How long a replaced version's server keeps serving while the new version may still call `listen()` (an un-awaited `start()`). */
 export const HANDOVER_GRACE_MS = 1500;
-
-/** Events forwarded from a handed-over server to its successor (requests on keep-alive connections). */
-const FORWARDED_EVENTS = ['request', 'checkContinue', 'checkExpectation', 'upgrade', 'connect'] as const;
 
 interface InternalServer extends net.Server {
   _handle: object | null;
@@ -43,6 +41,7 @@ class ServerRecord implements TrackedResource {
   /** The record that takes this server's socket. */
   handedTo: ServerRecord | undefined;
   handedOver = false;
+  lineage: Lineage | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(server: net.Server, scope: ResourceScope, stack: string | undefined) {
@@ -108,50 +107,19 @@ function handOver(old: ServerRecord, next: ServerRecord): void {
   old.cancelGrace();
   next.adoptedFrom = undefined;
   unlist(old);
+  const lineage = old.lineage ?? { current: old.server };
+  lineage.current = next.server;
+  next.lineage = lineage;
   const from = old.server;
-  const to = next.server;
   from.removeAllListeners();
-  for (const event of FORWARDED_EVENTS) {
-    if (event !== 'request' && to.listenerCount(event) === 0) continue;
-    from.on(event, (...args: unknown[]) => to.emit(event, ...args));
-  }
+  forwardRequests(from, lineage);
   retireHandedOver(from);
-}
-
-/**
- * The old server now only finishes its connections. Its socket is gone, so
- * it emits 'close' once the last one ends. A dispose handler written for a
- * reloader without hand-over (`server.close(); server.closeAllConnections()`)
- * must not cut requests still running or reset keep-alive clients: `close(cb)`
- * waits for the connections, the `close*Connections` methods do nothing.
- */
-function retireHandedOver(server: InternalServer): void {
-  let drained = false;
-  server.once('close', () => {
-    drained = true;
-    clearConnectionSweeper(server);
-  });
-  const patch = server as unknown as Record<string, unknown>;
-  patch['close'] = (callback?: () => void) => {
-    if (callback && drained) process.nextTick(callback);
-    else if (callback) server.once('close', () => callback());
-    return server;
-  };
-  patch['closeAllConnections'] = () => {};
-  patch['closeIdleConnections'] = () => {};
-  // Without a handle this only emits 'close' once no connection is left (at once if there is none).
-  net.Server.prototype.close.call(server);
 }
 
 /** The symbol-keyed owner a listening handle dispatches new connections to. */
 function setOwner(handle: object, server: net.Server): void {
   const owner = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
   if (owner) (handle as Record<symbol, unknown>)[owner] = server;
-}
-
-function clearConnectionSweeper(server: net.Server): void {
-  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
-  if (key) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[key]);
 }
 
 function unlist(record: ServerRecord): void {

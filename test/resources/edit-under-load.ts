@@ -77,6 +77,8 @@ export async function editUnderLoad(t: TestContext, options: LoadOptions): Promi
   const errors: string[] = [];
   const stale: string[] = [];
   const seen = new Map<number, number>();
+  /** Versions that answered on each kept-alive connection: more than one means the connection outlived its server's version. */
+  const versionsBySocket = new Map<object, Set<number>>();
   const loop = async (client: number, agent: http.Agent | false): Promise<void> => {
     while (!stopped && attempts++ < MAX_REQUESTS) {
       const startedAfter = epoch;
@@ -91,6 +93,7 @@ export async function editUnderLoad(t: TestContext, options: LoadOptions): Promi
         }
         if (options.strict && Number(version) < startedAfter) stale.push(`client ${client}: v${version} for a request sent after edit ${startedAfter} committed`);
         seen.set(client, Number(version));
+        if (agent) versionsBySocket.set(answer.socket, (versionsBySocket.get(answer.socket) ?? new Set()).add(Number(version)));
       } catch (error) {
         errors.push(`client ${client}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
@@ -140,10 +143,12 @@ export async function editUnderLoad(t: TestContext, options: LoadOptions): Promi
     }
   }
 
-  t.diagnostic(`${options.name}: ${options.edits} edits, ${requests} requests (${reused} on kept-alive connections), keep-alive clients on the last edit ${catchUpMs.toFixed(0)} ms after its commit was reported`);
+  const spanning = [...versionsBySocket.values()].filter((versions) => versions.size > 1).length;
+  t.diagnostic(`${options.name}: ${options.edits} edits, ${requests} requests (${reused} on kept-alive connections, ${spanning} of ${versionsBySocket.size} connections answered by several versions), keep-alive clients on the last edit ${catchUpMs.toFixed(0)} ms after its commit was reported`);
   assert.deepEqual(errors, [], 'no refused, reset or failed request');
   assert.deepEqual(stale, [], 'no request sent after a commit was answered by an older version');
   assert.ok(reused > 0, 'the keep-alive clients did reuse connections');
+  assert.ok(spanning > 0, 'a kept-alive connection was served by a newer version after an edit (not closed and reopened)');
   assert.equal(cli.stderr.filter((l) => l.includes('EADDRINUSE')).length, 0, 'no EADDRINUSE');
   assert.equal(listeningSockets(cli.child.pid as number, port), 1, 'one listening socket at the end');
 }

@@ -49,6 +49,8 @@ export interface Answer {
   body: string;
   /** Sent on a kept-alive connection. */
   reused: boolean;
+  /** The client's socket: which connection answered. */
+  socket: net.Socket;
 }
 
 /** GET on 127.0.0.1; a failure (refused, reset, hang-up) rejects with the error code in the message. */
@@ -58,7 +60,7 @@ export function request(port: number, path: string, agent: http.Agent | false): 
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket, socket: req.socket as net.Socket }));
       res.on('error', reject);
     });
     req.on('error', reject);
