@@ -92,6 +92,8 @@ class ServerRecord implements TrackedResource {
   #close(now: boolean): void {
     unlist(this);
     if (this.server.listening) this.server.close();
+    // A listen still resolving its host would bind after this release: close it when it does.
+    else outsideScopes(() => this.server.once('listening', () => this.server.close()));
     // Closing waits for open connections; a version that never went live has none worth waiting for.
     if (now) (this.server as Partial<{ closeAllConnections(): void }>).closeAllConnections?.();
   }
@@ -168,6 +170,8 @@ function patchedListen(this: net.Server, ...args: unknown[]): net.Server {
     const result = outsideScopes(() => originalListen.apply(this, args as never) as net.Server);
     record.requested = port;
     record.port = addressPort(this) ?? port;
+    // With a host name the bind comes after a lookup: note the real port then.
+    if (!this.listening) outsideScopes(() => this.once('listening', () => (record.port = addressPort(this) ?? record.port)));
     list(record);
     return result;
   }
