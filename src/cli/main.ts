@@ -52,7 +52,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     await main(argv);
   } catch (error) {
     process.stderr.write(`[hotswap] ${isHotswapError(error) ? formatError(error) : `error: ${(error as Error).message}`}\n`);
-    const usage = (isHotswapError(error) && (error.code === 'HS_USAGE' || error.code === 'HS_CONFIG')) || (error as Error).name === 'CACError';
+    const usage = (isHotswapError(error) && (error.code === ERROR_CODES.USAGE || error.code === ERROR_CODES.CONFIG)) || (error as Error).name === 'CACError';
     process.exitCode = usage ? 2 : 1;
   }
 }

@@ -49,13 +49,21 @@ export class Reporter {
         this.#line(`${this.#color('yellow', '!')} ${rel(result.module)} declined hot updates (import.meta.hot.decline()): restart the process to apply ${files}`);
         return;
       case 'failed':
+        if (result.fatal) {
+          this.#line(`${this.#color('red', '✗ FATAL')} reload #${result.id} failed (${files}): ${result.fatal.message}`);
+          // The new version's error, without its "the last good version keeps serving" hint: none does.
+          if (this.#options.format === 'pretty') this.#line(`${this.#color('red', '✗')} ${formatError(result.error, this.#options.root).split('\n').filter((l) => !l.startsWith('hint:')).join('\n          ')}`);
+          this.error(result.fatal.error, 'fatal');
+          return;
+        }
         this.#line(`${this.#color('red', '✗')} reload #${result.id} failed (${files}); the last good version keeps serving${result.restored ? ' (restored)' : ''}`);
         this.error(result.error, 'reload');
         return;
       case 'committed': {
         const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ');
         const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')}` : '';
-        this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}`);
+        const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${result.pending.map((f) => rel(f.file)).join(', ')}`) : '';
+        this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}${pending}`);
         if (this.#options.verbose) {
           const t = result.timings;
           this.#line(this.#color('gray', `  stage ${t.stage.toFixed(2)} · validate ${t.validate.toFixed(2)} · commit ${t.commit.toFixed(2)} · dispose ${t.dispose.toFixed(2)} ms`));
@@ -83,6 +91,9 @@ export class Reporter {
 }
 
 export function toJson(result: ReloadResult): Record<string, unknown> {
-  if (result.status === 'failed') return { ...result, error: serializeError(result.error as HotswapError) };
+  if (result.status === 'failed') {
+    const fatal = result.fatal ? { ...result.fatal, error: serializeError(result.fatal.error) } : undefined;
+    return { ...result, error: serializeError(result.error as HotswapError), ...(fatal ? { fatal } : {}) };
+  }
   return { ...result };
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
@@ -34,8 +35,6 @@ export interface RunningApp {
   startError?: unknown;
 }
 
-/** Hooks other parts of the CLI attach to a running app (the control server). */
-export const runHooks: { afterStart: ((app: RunningApp, flags: RunFlags) => Promise<void>)[] } = { afterStart: [] };
 
 export async function runCommand(entryArg: string | undefined, appArgs: string[], flags: RunFlags): Promise<void> {
   if (!entryArg) throw new HotswapError(ERROR_CODES.USAGE, 'Missing entry file', { hint: 'Usage: hotswap run [flags] <entry.ts> [app args...]' });
@@ -54,7 +53,8 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     ...(roots ? { roots: roots.map((r) => resolve(project, r)) } : {}),
     enabled,
     watch: watch ? { ...(settleMs === undefined ? {} : { settleMs }), ignore: [...(config.ignore ?? []), ...(toList(flags.ignore) ?? [])] } : false,
-    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : {}),
+    // Hot reload off (production): nothing is written under the project, so no disk cache either.
+    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : enabled ? {} : { cacheDir: false as const }),
   });
   // The app can embed a plugin host in this runtime: createPluginHost() finds it through currentRuntime().
   publishRuntime(runtime);
@@ -81,7 +81,10 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     reporter.info('waiting for a change to start again');
   }
   if (flags.verbose && watch) watchForLeaks(runtime, reporter);
-  for (const hook of runHooks.afterStart) await hook(app, flags);
+  // HOTSWAP_ENABLED=false: no control server (and so no token files); the app just runs.
+  if (!enabled) return;
+  // The CLI composes the layers: runtime (above), then the control plane on top of it.
+  await startForApp(app, flags);
 }
 
 /**

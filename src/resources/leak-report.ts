@@ -6,8 +6,15 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { RetainedVersion } from '../runner/version-tracker.ts';
 import { lingering, type LingeringResource } from './leak-registry.ts';
+
+/** A replaced version still reachable (the runner's version tracker reports them). */
+export interface RetainedVersion {
+  module: string;
+  version: number;
+  /** ms since the version was replaced */
+  replacedForMs: number;
+}
 
 export interface LeakReport {
   /** Replaced versions still reachable: something holds one of their functions or objects. */

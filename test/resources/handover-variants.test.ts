@@ -93,11 +93,6 @@ export const port = () => (server.address() as { port: number } | null)?.port ??
   assert.equal((await inFlight).body, 'done', 'the request in flight finished on the closing server');
 });
 
-function portOf(exports: Record<string, unknown> | undefined): number | undefined {
-  const port = (exports?.['port'] as (() => number) | undefined)?.();
-  return port && port > 0 ? port : undefined;
-}
-
 test('a version released while its listen() is still resolving the host does not bind afterwards', async (t) => {
   const p = createProject({
     'src/server.ts': `import http from 'node:http';\nconst g = globalThis as any;\ng.__lateEvents = [];\nconst server = http.createServer();\nserver.on('listening', () => g.__lateEvents.push('listening'));\nserver.on('close', () => g.__lateEvents.push('close'));\nserver.listen(0, 'localhost');\nthrow new Error('boom');\n`,

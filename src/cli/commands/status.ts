@@ -23,7 +23,7 @@ function leakLines(leaks: LeaksSnapshot): string[] {
   return lines;
 }
 
-const DOT = { running: color('green', '●'), reloading: color('yellow', '●'), degraded: color('red', '●') } as const;
+const DOT = { running: color('green', '●'), reloading: color('yellow', '●'), degraded: color('red', '●'), fatal: color('red', '✗') } as const;
 
 export async function statusCommand(flags: StatusFlags): Promise<void> {
   const client = clientFor(flags);
