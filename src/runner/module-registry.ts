@@ -12,6 +12,8 @@ import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../erro
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { exportAll, trackedTimers } from './evaluate.ts';
+import { outsideScopes } from '../resources/index.ts';
+import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
 import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
@@ -119,6 +121,7 @@ export class ModuleRegistry {
       },
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
+      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
     });
     const script = scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
@@ -153,10 +156,10 @@ export class ModuleRegistry {
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
-      const [timeout, interval, immediate] = trackedTimers(version);
+      const [timeout, interval, immediate] = trackedTimers();
       if (version.transformed.format === 'cjs') {
         const require = this.#createRequire(version);
-        fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel);
+        version.scope.run(() => fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel));
       } else {
         const meta = {
           url: node.url,
@@ -168,7 +171,7 @@ export class ModuleRegistry {
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
         };
-        await fn(
+        await version.scope.run(() => fn(
           version.esmExports,
           meta,
           (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
@@ -182,7 +185,7 @@ export class ModuleRegistry {
           immediate,
           version.sentinel,
           (specifier: string) => this.#link(version, specifier),
-        );
+        ));
       }
       version.status = 'evaluated';
       if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
@@ -245,7 +248,7 @@ export class ModuleRegistry {
     const require = ((specifier: string) => {
       const staging = importer.stagingContext as StagingContext | undefined;
       const resolved = this.#resolveFor(importer, specifier);
-      if (resolved.kind === 'external') return native(resolved.specifier);
+      if (resolved.kind === 'external') return outsideScopes(() => native(resolved.specifier));
       const node = this.graph.ensure(resolved.path);
       importer.imports.set(node.id, node);
       if (!staging) this.graph.link(importer.node, node);
@@ -289,7 +292,7 @@ export class ModuleRegistry {
   #importExternal(url: string): Promise<unknown> {
     let pending = this.#externals.get(url);
     if (!pending) {
-      pending = import(url);
+      pending = outsideScopes(() => import(url));
       this.#externals.set(url, pending);
       pending.catch(() => this.#externals.delete(url));
     }
@@ -310,8 +313,8 @@ export class ModuleRegistry {
   }
 
   /**
-   * Run a replaced (or aborted, or pruned) version's dispose handlers, clear
-   * its timers and detach its listeners. A throwing handler is reported and
+   * Run a replaced (or aborted, or pruned) version's dispose handlers, release
+   * its resources (src/resources/) and detach its hot listeners. A throwing handler is reported and
    * never stops the others.
    */
   async disposeVersion(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
@@ -327,12 +330,9 @@ export class ModuleRegistry {
         );
       }
     }
-    for (const timer of version.timers) {
-      clearTimeout(timer as NodeJS.Timeout);
-      clearInterval(timer as NodeJS.Timeout);
-      clearImmediate(timer as NodeJS.Immediate);
-    }
-    version.timers.clear();
+    await version.scope.release(reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced', (error, resource) =>
+      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(version.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
+    );
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
   }
