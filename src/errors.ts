@@ -45,6 +45,12 @@ export const ERROR_CODES = {
   COMMAND_NOT_FOUND: 'HS_COMMAND_NOT_FOUND',
   /** Plugin host: an asset file is missing, or a JSON asset does not parse. */
   ASSET: 'HS_ASSET',
+  /** The app's own uncaught exception or unhandled rejection (not hotswap's): shown with its mapped stack. */
+  APP_UNCAUGHT: 'HS_APP_UNCAUGHT',
+  /** The app's server could not listen: another process holds the port. */
+  PORT_IN_USE: 'HS_PORT_IN_USE',
+  /** A fault inside hotswap itself (a bug to report). */
+  INTERNAL: 'HS_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -129,11 +135,21 @@ export function formatError(error: unknown, cwd: string = process.cwd()): string
   const where = data.location ? `${relativePath(data.location.file, cwd)}:${data.location.line}:${data.location.column}` : '';
   lines.push(`${where ? `${where} ` : ''}${data.code}: ${data.text}`);
   if (data.frame) lines.push(data.frame);
-  if (data.hint) lines.push(`hint: ${data.hint}`);
-  if (isHotswapError(error) && error.cause instanceof Error && !data.frame) {
-    lines.push(`cause: ${error.cause.stack ?? error.cause.message}`);
+  const cause = isHotswapError(error) ? error.cause : undefined;
+  if (data.code === ERROR_CODES.APP_UNCAUGHT || data.code === ERROR_CODES.INTERNAL) {
+    // The app's (or our) stack is the point of the message: its frames, project-relative, under the frame.
+    const frames = cause instanceof Error ? stackFrames(cause).map((f) => `    ${f.replaceAll(`${cwd}/`, '')}`) : [];
+    if (frames.length > 0) lines.push(...frames);
+  } else if (cause instanceof Error && !data.frame) {
+    lines.push(`cause: ${cause.stack ?? cause.message}`);
   }
+  if (data.hint) lines.push(`hint: ${data.hint}`);
   return lines.join('\n');
+}
+
+/** The `at ...` lines of an error's stack (already source-mapped by the runner). */
+export function stackFrames(error: Error): string[] {
+  return (typeof error.stack === 'string' ? error.stack.split('\n') : []).filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
 }
 
 export function relativePath(file: string, cwd: string): string {

@@ -59,7 +59,7 @@ test('a broken entry while watching waits for the fix and then starts', async (t
     await cli.stop();
     p.cleanup();
   });
-  await cli.waitForLine('stderr', /waiting for a change/);
+  await cli.waitForLine('stderr', /waiting for a fix/);
   p.write('src/main.ts', `console.log('started after fix');\nsetInterval(() => {}, 1000);\n`);
   await cli.waitForLine('stdout', /started after fix/);
 });
