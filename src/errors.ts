@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   APP_UNCAUGHT: 'HS_APP_UNCAUGHT',
   /** The app's server could not listen: another process holds the port. */
   PORT_IN_USE: 'HS_PORT_IN_USE',
+  /** CLI: a file named on the command line does not exist. */
+  FILE_NOT_FOUND: 'HS_FILE_NOT_FOUND',
   /** A fault inside hotswap itself (a bug to report). */
   INTERNAL: 'HS_INTERNAL',
 } as const;
