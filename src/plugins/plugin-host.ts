@@ -408,6 +408,8 @@ export class PluginHost {
   #participant(): ReloadParticipant {
     return {
       name: 'plugin-host',
+      // plugin files (new ones too) and the assets plugins read; other files are not the host's business
+      wants: (file) => this.#wants(file) || this.#records.has(file) || this.#assets.has(file),
       prepare: async (tx) => {
         const release = await this.#mutex.acquire();
         this.#held = { id: tx.id, release, swap: undefined };

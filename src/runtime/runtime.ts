@@ -333,8 +333,11 @@ export class Runtime {
       ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
       ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
       ...(options.usePolling === undefined ? {} : { usePolling: options.usePolling }),
-      onChange: async (set) => {
+      onChange: async (rawSet) => {
         await this.#initialLoad;
+        // A new README, a temp file, a doctor probe: no reload, no count, no event.
+        const set = this.#relevantPart(rawSet);
+        if (!set) return;
         this.#emit('change', set);
         if (set.added.length > 0 || set.removed.length > 0) this.registry.resolver.clear();
         await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added });
@@ -342,6 +345,19 @@ export class Runtime {
       onError: (error) => this.#emit('error', new HotswapError(ERROR_CODES.USAGE, `Watcher error: ${error.message}`, { cause: error })),
     });
     await this.#watcher.ready;
+  }
+
+  /**
+   * The files of a change set that can matter (loaded modules, files a participant watches, and
+   * module files while something failed to load: a new file may be the missing import), or
+   * `undefined` when none does.
+   */
+  #relevantPart(set: ChangeSet): ChangeSet | undefined {
+    const watched = (file: string): boolean => this.registry.getNode(file) !== undefined || this.#participants.some((p) => p.wants?.(file) ?? set.added.includes(file));
+    const failing = this.#entryFailed || [...this.registry.nodes.values()].some((node) => node.lastError !== undefined || !node.current);
+    const matters = (file: string): boolean => watched(file) || (failing && this.registry.resolver.isProjectFile(file));
+    const part = { changed: set.changed.filter(matters), added: set.added.filter(matters), removed: set.removed.filter(matters) };
+    return part.changed.length + part.added.length + part.removed.length > 0 ? part : undefined;
   }
 
   #invalidate(node: ModuleNode, message: string | undefined): void {
