@@ -193,6 +193,8 @@ export class ModuleRegistry {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
+          // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
+          main: node.id === process.argv[1],
           hot: instance.hot,
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);

@@ -109,3 +109,14 @@ test('hotswap.config.ts is loaded', async (t) => {
   assert.equal((await cli.exited).code, 0);
   assert.ok(cli.stderr.some((l) => l.includes('hotswap.config.ts')), cli.stderr.join('\n'));
 });
+
+test('import.meta.main is true for the entry and false for what it imports, as under node', async (t) => {
+  const p = createProject({
+    'src/main.ts': `import { libMain } from './lib.ts';\nconsole.log(JSON.stringify({ entry: import.meta.main, lib: libMain }));\n`,
+    'src/lib.ts': `export const libMain = import.meta.main;\n`,
+  });
+  t.after(() => p.cleanup());
+  const cli = startCli(['run', '--no-watch', '--no-control', 'src/main.ts'], { cwd: p.dir });
+  assert.equal((await cli.exited).code, 0, cli.stderr.join('\n'));
+  assert.deepEqual(JSON.parse(cli.stdout[0] ?? '{}'), { entry: true, lib: false });
+});
