@@ -336,6 +336,9 @@ export class ModuleRegistry {
     instance.timers.clear();
     instance.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(instance.node.id, instance.version);
+    // A version that never committed gives its number back, so module versions count good versions,
+    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
+    else if (instance.node.nextVersion === instance.version + 1) instance.node.nextVersion = instance.version;
   }
 
   emitHotEvent(event: string, payload: unknown): void {
@@ -356,7 +359,8 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    const list = this.#scripts.get(node) ?? [];
+    // an aborted version's number (and so its script name) is reused by the next attempt: one entry per name
+    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);
