@@ -17,6 +17,7 @@ import type { ReloadParticipant } from '../reload/participant.ts';
 import { firstProjectFrame } from '../runner/source-maps.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { AssetStore } from './asset-store.ts';
+import { describePluginEvent } from './plugin-event-text.ts';
 import { currentRuntime } from './current-runtime.ts';
 import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
 import { HostEmitter, type FailurePhase, type PluginHostEventName, type PluginHostEvents } from './host-events.ts';
@@ -140,7 +141,7 @@ export class PluginHost {
       }),
     );
     if (options.control !== false) {
-      this.#disposers.push(registerControlProvider({ name: 'plugins', stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, data)) }));
+      this.#disposers.push(registerControlProvider({ name: 'plugins', stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, { ...data, text: describePluginEvent(event, data, this.runtime.root) })) }));
     }
   }
 
@@ -388,6 +389,7 @@ export class PluginHost {
   /** Out of service: torn down when its last call returns, or after the drain timeout. */
   #retire(record: PluginRecord, version: PluginVersion): void {
     record.draining.add(version);
+    const calls = version.inFlight;
     let timedOut = false;
     version.retire(this.#options.drainTimeoutMs, (running) => {
       timedOut = true;
@@ -398,7 +400,7 @@ export class PluginHost {
     const teardown = version.disposed.then(() => {
       record.draining.delete(version);
       this.#teardowns.delete(teardown);
-      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut });
+      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut, calls });
     });
     this.#teardowns.add(teardown);
   }
