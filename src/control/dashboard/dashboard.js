@@ -150,7 +150,7 @@ function entryNode(type, d, at) {
   );
   if (kind === 'committed') {
     const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4);
-    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')}` : ''));
+    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')} (state reset)` : ''));
     li.append(phasesNode(d.timings));
   } else if (kind === 'failed') {
     const e = d.error;
