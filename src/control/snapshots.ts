@@ -60,7 +60,9 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
   const { runtime } = feed;
   const problems: string[] = [];
   const last = feed.lastReload;
-  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; the last good version keeps serving`);
+  // before the first successful start there is no good version to serve: the app waits for a fix
+  const started = runtime.modules().some((m) => m.version !== undefined);
+  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; ${started ? 'the last good version keeps serving' : 'the app has not started yet: it is waiting for a fix'}`);
   if (last?.status === 'declined') problems.push(`reload #${last.id} was declined: restart the process to apply ${last.files.join(', ')}`);
   for (const m of runtime.modules()) {
     if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded: its last load failed (fix it and save)`);

@@ -86,7 +86,7 @@ test('a port in use at start names the port, the other process and how to choose
 
 test('a failed start says the app is waiting for a fix, not that a last good version serves', async (t) => {
   const p = createProject({ 'src/main.ts': `const x: number = ;\n` });
-  const cli = startCli(['run', '--no-control', 'src/main.ts'], { cwd: p.dir });
+  const cli = startCli(['run', 'src/main.ts'], { cwd: p.dir });
   t.after(async () => {
     await cli.stop();
     p.cleanup();
@@ -95,6 +95,10 @@ test('a failed start says the app is waiting for a fix, not that a last good ver
   const from = cli.stderr.length;
   p.write('src/main.ts', `const y: number = ;\n`);
   await cli.waitForLine('stderr', /start attempt #\d+ failed \(src\/main\.ts\); the app has not started yet and is waiting for a fix/, 30_000, from);
+  await cli.waitForLine('stderr', /dashboard http/);
+  const status = startCli(['status'], { cwd: p.dir });
+  await status.exited;
+  assert.ok(status.stdout.some((l) => /problem +reload #\d+ failed: .*; the app has not started yet: it is waiting for a fix$/.test(l)), status.stdout.join('\n'));
   p.write('src/main.ts', `console.log('started');\nsetInterval(() => {}, 1000);\n`);
   await cli.waitForLine('stdout', /started/);
   assert.doesNotMatch(cli.stderr.join('\n'), /keeps serving/);

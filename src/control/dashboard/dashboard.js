@@ -78,6 +78,9 @@ function renderStatus(status) {
   $('status-text').textContent = status.enabled ? label : `${label} · hot reload off`;
   $('status').title = status.problems.join('\n');
   $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
+  const waiting = status.problems.some((p) => p.includes('has not started yet'));
+  if (waiting) $('status-text').textContent = 'Not started: waiting for a fix';
+  $('error-serving').textContent = waiting ? 'the app has not started yet: it is waiting for a fix' : 'the last good version keeps serving';
   renderError(status.error);
 }
 
