@@ -8,7 +8,7 @@ import { ERROR_CODES, HotswapError } from '../errors.ts';
 /** A cac error (by name: cac does not export its class) as an HS_USAGE error; anything else is returned as is. */
 export function asUsageError(error: unknown, argv: readonly string[], command: string | undefined): unknown {
   if (!(error instanceof Error) || error.name !== 'CACError') return error;
-  const help = `Run "hotswap${command ? ` ${command}` : ''} --help" for the ${command ? 'flags of this command' : 'commands and flags'}.`;
+  const help = `Run "hotswap${command ? ` ${command}` : ''} --help" for ${command ? 'its arguments and flags' : 'the commands and flags'}.`;
   const unknown = /^Unknown option `-{1,2}([^`]+)`/.exec(error.message);
   if (unknown) return new HotswapError(ERROR_CODES.USAGE, `Unknown flag ${asTyped(unknown[1] as string, argv)}`, { hint: help });
   const missingValue = /^option `([^`]+)` value is missing/.exec(error.message);

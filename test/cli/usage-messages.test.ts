@@ -17,6 +17,8 @@ const CASES: { args: string[]; message: RegExp }[] = [
   { args: ['status', '--very-bogus'], message: /^\[hotswap\] ✗ HS_USAGE: Unknown flag --very-bogus$/ },
   { args: ['run', '--log-format'], message: /^\[hotswap\] ✗ HS_USAGE: --log-format needs a value: --log-format <format>$/ },
   { args: ['run', '--log-format', 'xml', 'src/main.ts'], message: /^\[hotswap\] ✗ HS_USAGE: Unknown --log-format "xml"$/ },
+  { args: ['run'], message: /^\[hotswap\] ✗ HS_USAGE: Missing argument: hotswap run <entry> \[\.\.\.args\]$/ },
+  { args: ['reload', 'a.ts', 'b.ts'], message: /^\[hotswap\] ✗ HS_USAGE: Unexpected argument: b\.ts$/ },
   { args: ['frobnicate'], message: /^\[hotswap\] ✗ HS_USAGE: Unknown command "frobnicate"$/ },
 ];
 

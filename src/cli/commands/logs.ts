@@ -62,7 +62,7 @@ export function formatEvent(event: FeedEvent): string[] {
       return [`${time} ${color('yellow', '…')} reload #${String(d['id'])} started: ${files}`];
     case 'reload:committed': {
       const updated = ((d['updated'] as { path: string; version: number }[] | undefined) ?? []).map((u) => `${u.path}@v${u.version}`).join(', ');
-      return [`${time} ${color('green', '↻')} reload #${String(d['id'])} committed: ${updated}${phases}`];
+      return [`${time} ${color('green', '↻')} reload #${String(d['id'])} committed: ${updated || '(nothing new)'}${phases}`];
     }
     case 'reload:failed':
       return [`${time} ${color('red', '✗')} reload #${String(d['id'])} failed: ${files}${phases}`, ...errorLines(d['error'] as SerializedError, '           ')];
