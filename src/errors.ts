@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   COMMAND_NOT_FOUND: 'HS_COMMAND_NOT_FOUND',
   /** Plugin host: an asset file is missing, or a JSON asset does not parse. */
   ASSET: 'HS_ASSET',
+  /** Plugin host: a plugin's handler, hook or cleanup threw (the app's error; the host keeps serving). */
+  PLUGIN_ERROR: 'HS_PLUGIN_ERROR',
   /** The app's own uncaught exception or unhandled rejection (not hotswap's): shown with its mapped stack. */
   APP_UNCAUGHT: 'HS_APP_UNCAUGHT',
   /** The app's server could not listen: another process holds the port. */

@@ -17,6 +17,7 @@ import type { ReloadParticipant } from '../reload/participant.ts';
 import { firstProjectFrame } from '../runner/source-maps.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { AssetStore } from './asset-store.ts';
+import { asPluginError } from './plugin-error.ts';
 import { describePluginEvent } from './plugin-event-text.ts';
 import { currentRuntime } from './current-runtime.ts';
 import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
@@ -506,7 +507,7 @@ export class PluginHost {
   }
 
   #callError(version: PluginVersion, kind: string, target: string, error: unknown): void {
-    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(error) });
+    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(asPluginError(error)) });
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
