@@ -1,7 +1,7 @@
 /**
  * Types for `import.meta.hot` under hotswap. Add to a project with
- * `"types": ["hotswap/client"]` in tsconfig.json, or
- * `/// <reference types="hotswap/client" />` in one file.
+ * `"types": ["hotswap-node/client"]` in tsconfig.json, or
+ * `/// <reference types="hotswap-node/client" />` in one file.
  * The API follows Vite's, so existing knowledge and code carry over.
  */
 

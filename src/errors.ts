@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   CONFIG: 'HS_CONFIG',
   USAGE: 'HS_USAGE',
   CLOSED: 'HS_CLOSED',
+  /** bin/hotswap.js: Node older than the supported floor (written there as a literal: it must run on any Node). */
+  NODE_VERSION: 'HS_NODE_VERSION',
   /** Control API: missing or wrong bearer token (401). */
   CONTROL_AUTH: 'HS_CONTROL_AUTH',
   /** Control API: foreign Host/Origin, or a read-only token on a write endpoint (403). */

@@ -55,7 +55,8 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     ...(roots ? { roots: roots.map((r) => resolve(project, r)) } : {}),
     enabled,
     watch: watch ? { ...(settleMs === undefined ? {} : { settleMs }), ignore: [...(config.ignore ?? []), ...(toList(flags.ignore) ?? [])] } : false,
-    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : {}),
+    // Hot reload off (production): nothing is written under the project, so no disk cache either.
+    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : enabled ? {} : { cacheDir: false as const }),
   });
   // The app can embed a plugin host in this runtime: createPluginHost() finds it through currentRuntime().
   publishRuntime(runtime);
@@ -82,6 +83,8 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     reporter.startFailed(error);
   }
   if (flags.verbose && watch) watchForLeaks(runtime, reporter);
+  // HOTSWAP_ENABLED=false: no control server (and so no token files); the app just runs.
+  if (!enabled) return;
   for (const hook of runHooks.afterStart) await hook(app, flags);
 }
 

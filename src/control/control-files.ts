@@ -4,8 +4,9 @@
  * holds the admin token and `.hotswap/panel-token` the read-only one, both
  * mode 0600 so only the user who runs the process can read them.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensureStateDir, stateDirOf } from '../shared/state-dir.ts';
 
 export interface ControlInfo {
   pid: number;
@@ -25,26 +26,31 @@ export interface ControlPaths {
 }
 
 export function controlPaths(project: string): ControlPaths {
-  const dir = join(project, '.hotswap');
+  const dir = stateDirOf(project);
   return { dir, info: join(dir, 'control.json'), token: join(dir, 'token'), panelToken: join(dir, 'panel-token') };
 }
 
 /** Writes the tokens (0600) and then control.json: a reader that finds control.json finds the tokens too. */
 export function writeControlFiles(project: string, info: ControlInfo, tokens: { admin: string; read: string }): void {
   const paths = controlPaths(project);
-  mkdirSync(paths.dir, { recursive: true });
+  ensureStateDir(project);
   writeSecret(paths.token, tokens.admin);
   writeSecret(paths.panelToken, tokens.read);
   writeAtomic(paths.info, `${JSON.stringify(info, null, 2)}\n`, 0o644);
 }
 
-/** Removes control.json if it still describes this process (another run may have taken over). */
+/**
+ * Removes control.json and the token files if they still belong to this process (another run
+ * may have taken over): a token is only good while its process runs, so none outlives it.
+ */
 export function removeControlInfo(project: string, pid: number = process.pid): void {
-  const { info } = controlPaths(project);
+  const { info, token, panelToken } = controlPaths(project);
   try {
     const current = readControlInfo(project);
     if (current && current.pid !== pid) return;
     rmSync(info, { force: true });
+    rmSync(token, { force: true });
+    rmSync(panelToken, { force: true });
   } catch {
     // best effort: this runs while the process exits
   }
