@@ -139,6 +139,7 @@ describe('control commands against a running process', () => {
     const present = await runCli(['reload', '--module', 'src/greeting.ts'], dir);
     assert.equal(present.code, 0, present.stderr);
     assert.match(present.stdout, /↻ reload #\d+ committed: src\/greeting\.ts@v\d+/);
+    assert.match(present.stdout, /src\/greeting\.ts re-ran: its state not kept in import\.meta\.hot\.data was reset/);
   });
 
   test('doctor on a running, healthy project passes and reaches the control server', async () => {

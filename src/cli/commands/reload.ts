@@ -51,6 +51,8 @@ export async function reloadCommand(file: string | undefined, flags: ReloadFlags
       print(color('yellow', `  state not kept in import.meta.hot.data was reset in each of them`));
     } else {
       print(`${color('green', '↻')} reload #${result.id} committed: ${updated.join(', ') || '(nothing new)'}${rerun} ${color('gray', ms(result.timings?.total ?? 0))}`);
+      // --module re-runs it although its source did not change: its module state starts over
+      if (flags.module !== undefined) print(color('yellow', `  ${flags.module} re-ran: its state not kept in import.meta.hot.data was reset`));
     }
   } else if (result.status === 'failed') {
     print(`${color('red', '✗')} reload #${result.id} failed; the last good version keeps serving`);
