@@ -99,6 +99,9 @@ test('a failed start says the app is waiting for a fix, not that a last good ver
   const status = startCli(['status'], { cwd: p.dir });
   await status.exited;
   assert.ok(status.stdout.some((l) => /problem +reload #\d+ failed: .*; the app has not started yet: it is waiting for a fix$/.test(l)), status.stdout.join('\n'));
+  const reload = startCli(['reload', 'src/main.ts'], { cwd: p.dir });
+  assert.equal((await reload.exited).code, 1);
+  assert.match(reload.stdout.join('\n'), /✗ reload #\d+ failed; the app has not started yet: it is waiting for a fix/);
   p.write('src/main.ts', `console.log('started');\nsetInterval(() => {}, 1000);\n`);
   await cli.waitForLine('stdout', /started/);
   assert.doesNotMatch(cli.stderr.join('\n'), /keeps serving/);

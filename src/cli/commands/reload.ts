@@ -55,7 +55,10 @@ export async function reloadCommand(file: string | undefined, flags: ReloadFlags
       if (flags.module !== undefined) print(color('yellow', `  ${flags.module} re-ran: its state not kept in import.meta.hot.data was reset`));
     }
   } else if (result.status === 'failed') {
-    print(`${color('red', '✗')} reload #${result.id} failed; the last good version keeps serving`);
+    // before the app's first start there is no good version: the status says which case this is
+    const { problems } = await client.request<{ problems: string[] }>('GET', '/api/status').catch(() => ({ problems: [] as string[] }));
+    const waiting = problems.some((p) => p.includes('has not started yet'));
+    print(`${color('red', '✗')} reload #${result.id} failed; ${waiting ? 'the app has not started yet: it is waiting for a fix' : 'the last good version keeps serving'}`);
     if (result.error) for (const line of errorLines(result.error)) print(line);
   } else if (result.status === 'declined') {
     print(`${color('yellow', '!')} reload #${result.id} declined by ${result.module ?? '?'}: restart the process to apply it`);
