@@ -107,3 +107,14 @@ test('a failed start says the app is waiting for a fix, not that a last good ver
   assert.doesNotMatch(cli.stderr.join('\n'), /keeps serving/);
 });
 
+
+test('--no-keep-alive: an unhandled rejection exits as under node, with the .ts location', async (t) => {
+  const p = createProject({ 'src/main.ts': `const n: number = 2;\nsetTimeout(() => { void Promise.reject(new Error('rejected ' + n)); }, 1);\nsetInterval(() => {}, 1000);\n` });
+  t.after(() => p.cleanup());
+  const cli = startCli(['run', '--no-control', '--no-keep-alive', 'src/main.ts'], { cwd: p.dir });
+  assert.equal((await cli.exited).code, 1);
+  const text = cli.stderr.join('\n');
+  assert.ok(cli.stderr.includes(`${p.path('src/main.ts')}:2`), text);
+  assert.match(text, /Error: rejected 2\n\s+at .*src\/main\.ts:2:\d+/);
+  assert.doesNotMatch(text, /\?v=\d|HS_INTERNAL/);
+});

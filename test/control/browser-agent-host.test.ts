@@ -65,6 +65,7 @@ test('agent-host in Chromium: the page panel lists the last reloads; the dashboa
   }
   assert.ok(events.some((e) => /plugin calculator failed in evaluate, v1 keeps serving: HS_SYNTAX/.test(e.text)), events.map((e) => e.text).join('\n'));
   const modules = await dash.locator('#graph .node').count();
-  await assertReadableGraph(dash, modules, { whole: false });
+  const graph = await assertReadableGraph(dash, modules, { whole: false });
+  t.diagnostic(`graph of ${modules} modules: ${graph.width}x${graph.height} px, smallest label ${graph.minLabelPx.toFixed(1)} px`);
   await shot(dash, 'dashboard-agent-host.png');
 });

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
  * The graph at its default zoom: every label (module name and version) at least 12 px on
  * screen, and a small app drawn whole inside the drawing area, not as a thin strip.
  */
-export async function assertReadableGraph(page: Page, nodes: number, options: { whole?: boolean } = {}): Promise<void> {
+export async function assertReadableGraph(page: Page, nodes: number, options: { whole?: boolean } = {}): Promise<{ minLabelPx: number; width: number; height: number }> {
   // a string: this file is type-checked without the DOM library
   const measured = (await page.evaluate(`(() => {
     const svg = document.querySelector('#graph');
@@ -24,5 +24,5 @@ export async function assertReadableGraph(page: Page, nodes: number, options: { 
   assert.deepEqual(small, [], `labels under 12 px at the default zoom (graph ${Math.round(measured.width)}x${Math.round(measured.height)})`);
   if (options.whole !== false) assert.ok(measured.inside, 'a small app fits whole at the default zoom');
   assert.ok(measured.height >= 200, `a drawing area, not a strip (${measured.height}px high)`);
+  return { minLabelPx: Math.min(...measured.texts.map((t) => t.px)), width: Math.round(measured.width), height: Math.round(measured.height) };
 }
-
