@@ -10,7 +10,12 @@ export function asUsageError(error: unknown, argv: readonly string[], command: s
   if (!(error instanceof Error) || error.name !== 'CACError') return error;
   const help = `Run "hotswap${command ? ` ${command}` : ''} --help" for ${command ? 'its arguments and flags' : 'the commands and flags'}.`;
   const unknown = /^Unknown option `-{1,2}([^`]+)`/.exec(error.message);
-  if (unknown) return new HotswapError(ERROR_CODES.USAGE, `Unknown flag ${asTyped(unknown[1] as string, argv)}`, { hint: help });
+  if (unknown) {
+    const flag = asTyped(unknown[1] as string, argv);
+    // `hotswap run --port 3000 src/main.ts`: the flag was probably meant for the app
+    const forApp = command === 'run' ? ` Flags for the app go after the entry: hotswap run <entry> ${flag} ...` : '';
+    return new HotswapError(ERROR_CODES.USAGE, `Unknown flag ${flag}`, { hint: `${help}${forApp}` });
+  }
   const missingValue = /^option `([^`]+)` value is missing/.exec(error.message);
   if (missingValue) {
     const [flag = '', value = ''] = (missingValue[1] as string).split(' ');

@@ -36,6 +36,15 @@ for (const { args, message } of CASES) {
   });
 }
 
+test('an unknown flag before the entry of run: the hint says app flags go after the entry', async (t) => {
+  const p = createProject({ 'src/main.ts': `console.log('never');\n` });
+  t.after(() => p.cleanup());
+  const cli = startCli(['run', '--port', '3000', 'src/main.ts'], { cwd: p.dir });
+  assert.equal((await cli.exited).code, 2);
+  assert.equal(cli.stderr[0], '[hotswap] ✗ HS_USAGE: Unknown flag --port');
+  assert.match(cli.stderr[1] ?? '', /Flags for the app go after the entry: hotswap run <entry> --port \.\.\.$/);
+});
+
 test('--help does not show "(default: true)" for --no-* flags', async (t) => {
   const p = createProject({});
   t.after(() => p.cleanup());
