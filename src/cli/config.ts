@@ -7,27 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
+import type { HotswapConfig } from '../shared/define-config.ts';
 
-export interface HotswapConfig {
-  /** Directories of reloadable project files. */
-  roots?: string[];
-  /** Extra ignore patterns for the watcher (path segments or RegExp sources). */
-  ignore?: (string | RegExp)[];
-  /** Settle window for bursts of saves, ms. */
-  settleMs?: number;
-  watch?: boolean;
-  /** Port of the control server on 127.0.0.1; 0 picks a free one; false turns it off. */
-  control?: { port?: number; allowOrigins?: string[] } | false;
-  /** Keep the process alive after an uncaught exception in app code (reported, attributed). */
-  keepAlive?: boolean;
-}
+export type { HotswapConfig } from '../shared/define-config.ts';
 
 const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive']);
 const CONFIG_FILES = ['hotswap.config.ts', 'hotswap.config.mts', 'hotswap.config.js', 'hotswap.config.mjs'];
-
-export function defineConfig(config: HotswapConfig): HotswapConfig {
-  return config;
-}
 
 export async function loadConfig(root: string, explicit?: string): Promise<{ config: HotswapConfig; source: string | undefined }> {
   const file = explicit ? resolve(root, explicit) : CONFIG_FILES.map((f) => join(root, f)).find((f) => existsSync(f));

@@ -61,6 +61,13 @@ export class Reporter {
         this.#line(`${this.#color('yellow', '!')} ${rel(result.module)} declined hot updates (import.meta.hot.decline()): restart the process to apply ${files}`);
         return;
       case 'failed':
+        if (result.fatal) {
+          this.#line(`${this.#color('red', '✗ FATAL')} reload #${result.id} failed (${files}): ${result.fatal.message}`);
+          // The new version's error, without its "the last good version keeps serving" hint: none does.
+          if (this.#options.format === 'pretty') this.#line(`${this.#color('red', '✗')} ${formatError(result.error, this.#options.root).split('\n').filter((l) => !l.startsWith('hint:')).join('\n          ')}`);
+          this.error(result.fatal.error, 'fatal');
+          return;
+        }
         if (waiting) {
           this.#line(`${this.#color('red', '✗')} start attempt #${result.id} failed (${files}); the app has not started yet and is waiting for a fix`);
           this.error(withoutServingClaim(result.error), 'reload');
@@ -76,7 +83,8 @@ export class Reporter {
         const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ') || `pruned ${result.pruned.map(rel).join(', ')}`;
         // Importers that re-ran lost their module-level state: say so, the user did not edit them.
         const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')} (state reset: not kept in import.meta.hot.data)` : '';
-        this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}`);
+        const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${result.pending.map((f) => rel(f.file)).join(', ')}`) : '';
+        this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}${pending}`);
         if (this.#options.verbose) {
           const t = result.timings;
           this.#line(this.#color('gray', `  stage ${t.stage.toFixed(2)} · validate ${t.validate.toFixed(2)} · commit ${t.commit.toFixed(2)} · dispose ${t.dispose.toFixed(2)} ms`));
@@ -111,6 +119,9 @@ function withoutServingClaim(error: unknown): unknown {
 }
 
 export function toJson(result: ReloadResult): Record<string, unknown> {
-  if (result.status === 'failed') return { ...result, error: serializeError(result.error as HotswapError) };
+  if (result.status === 'failed') {
+    const fatal = result.fatal ? { ...result.fatal, error: serializeError(result.fatal.error) } : undefined;
+    return { ...result, error: serializeError(result.error as HotswapError), ...(fatal ? { fatal } : {}) };
+  }
   return { ...result };
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { crashReport, describeUncaught } from './app-error.ts';
@@ -35,8 +36,6 @@ export interface RunningApp {
   startError?: unknown;
 }
 
-/** Hooks other parts of the CLI attach to a running app (the control server). */
-export const runHooks: { afterStart: ((app: RunningApp, flags: RunFlags) => Promise<void>)[] } = { afterStart: [] };
 
 export async function runCommand(entryArg: string | undefined, appArgs: string[], flags: RunFlags): Promise<void> {
   if (!entryArg) throw new HotswapError(ERROR_CODES.USAGE, 'Missing entry file', { hint: 'Usage: hotswap run [flags] <entry.ts> [app args...]' });
@@ -85,7 +84,8 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
   if (flags.verbose && watch) watchForLeaks(runtime, reporter);
   // HOTSWAP_ENABLED=false: no control server (and so no token files); the app just runs.
   if (!enabled) return;
-  for (const hook of runHooks.afterStart) await hook(app, flags);
+  // The CLI composes the layers: runtime (above), then the control plane on top of it.
+  await startForApp(app, flags);
 }
 
 /**

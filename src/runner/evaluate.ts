@@ -4,7 +4,7 @@
  * script starts one line early, so generated line numbers match the map.
  */
 import vm from 'node:vm';
-import type { ModuleInstance } from './module-node.ts';
+import type { ModuleVersion } from './module-node.ts';
 import { scriptName } from './source-maps.ts';
 
 export const ESM_PARAMS = [
@@ -38,14 +38,14 @@ export interface CompiledModule {
   codeCache: 'hit' | 'rejected' | 'none';
 }
 
-export function compileModule(instance: ModuleInstance, cachedData: Buffer | undefined): CompiledModule {
-  const { transformed } = instance;
+export function compileModule(version: ModuleVersion, cachedData: Buffer | undefined): CompiledModule {
+  const { transformed } = version;
   const esm = transformed.format === 'esm';
   const params = (esm ? ESM_PARAMS : CJS_PARAMS).join(', ');
   const head = esm ? `(async function (${params}) {"use strict";${PIN_VERSION}` : `(function (${params}) {${PIN_VERSION}`;
   const source = `${head}\n${transformed.code}\n})`;
   const script = new vm.Script(source, {
-    filename: scriptName(instance.node.id, instance.version),
+    filename: scriptName(version.node.id, version.version),
     lineOffset: -1,
     ...(cachedData ? { cachedData } : {}),
   });
@@ -55,9 +55,9 @@ export function compileModule(instance: ModuleInstance, cachedData: Buffer | und
 }
 
 /** Timers created while a module evaluates belong to that version and are cleared when it is disposed. */
-export function trackedTimers(instance: ModuleInstance): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
+export function trackedTimers(version: ModuleVersion): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
   const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(handle: T): T => {
-    if (instance.evaluatingTopLevel) instance.timers.add(handle);
+    if (version.evaluatingTopLevel) version.timers.add(handle);
     return handle;
   };
   const timeout = ((...args: Parameters<typeof setTimeout>) => track(setTimeout(...args))) as typeof setTimeout;

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime, type ReloadResult } from '../../src/index.ts';
-import { createProject } from '../support/project.ts';
+import { createProject, waitFor } from '../support/project.ts';
 
 type Ns = Record<string, any>;
 
@@ -102,7 +102,12 @@ test('a failed staging leaks no timers of the broken version', async (t) => {
   p.write('src/greet.ts', `${GOOD}setInterval(() => { (globalThis as any).__leak++; }, 1);\nthrow new Error('after timer');\n`);
   assert.equal((await rt.reload(['src/greet.ts'])).status, 'failed');
   const seen = g.__leak;
-  await new Promise((r) => setTimeout(r, 30));
+  // A witness interval of the same period, started after the failure: timers of one period fire
+  // in the order they were created, so once it ticked 5 times, a surviving interval would have too.
+  let ticks = 0;
+  const witness = setInterval(() => ticks++, 1);
+  t.after(() => clearInterval(witness));
+  await waitFor(() => ticks >= 5, 10_000, 'the witness interval to tick');
   assert.equal(g.__leak, seen, 'the interval of the aborted version was cleared');
   await assertRecovers(p, rt, main);
 });
