@@ -165,6 +165,8 @@ export class ModuleRegistry {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
+          // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
+          main: node.id === process.argv[1],
           hot: version.hot,
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
@@ -335,6 +337,9 @@ export class ModuleRegistry {
     );
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+    // A version that never committed gives its number back, so module versions count good versions,
+    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
+    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
   }
 
   /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
@@ -365,7 +370,8 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    const list = this.#scripts.get(node) ?? [];
+    // an aborted version's number (and so its script name) is reused by the next attempt: one entry per name
+    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

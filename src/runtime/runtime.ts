@@ -17,7 +17,7 @@ import { SourceStore } from '../runner/source-store.ts';
 import { VersionTracker, type RetainedVersion } from '../runner/version-tracker.ts';
 import { TransformCache } from '../transform/transform-cache.ts';
 import { isWatchError } from '../watch/watch-error.ts';
-import { createWatcher, type Watcher } from '../watch/watcher.ts';
+import { createWatcher, type ChangeSet, type Watcher } from '../watch/watcher.ts';
 import { createPackageTypeLookup } from './package-type.ts';
 import type { ModuleInfo, RuntimeEventName, RuntimeEvents, RuntimeOptions, RuntimeStats, RuntimeStatus, WatchOptions } from './runtime-types.ts';
 import { TransactionQueue } from './transaction-queue.ts';
@@ -284,9 +284,12 @@ export class Runtime {
       ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
       ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
       ...(options.usePolling === undefined ? {} : { usePolling: options.usePolling }),
-      onChange: async (set) => {
+      onChange: async (rawSet) => {
         // Behind the start-up load in the queue; listeners hear of the change once the app is up.
         await this.#queue.idle();
+        // A new README, a temp file, a doctor probe: no reload, no count, no event.
+        const set = this.#relevantPart(rawSet);
+        if (!set) return;
         this.#emit('change', set);
         if (set.added.length > 0 || set.removed.length > 0) this.#registry.resolver.clear();
         await this.#queue.reload({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added, trigger: 'watch' });
@@ -294,6 +297,21 @@ export class Runtime {
       onError: (error) => this.#emit('error', new HotswapError(isWatchError(error) ? error.code : ERROR_CODES.WATCH_FS_FAILED, `Watcher error: ${error.message}`, { cause: error })),
     });
     await this.#watcher.ready;
+  }
+
+  /**
+   * The files of a change set that can matter (loaded modules, files a participant watches, and
+   * module files while something failed to load: a new file may be the missing import), or
+   * `undefined` when none does.
+   */
+  #relevantPart(set: ChangeSet): ChangeSet | undefined {
+    const graph = this.#registry.graph;
+    const watched = (file: string): boolean => graph.get(file) !== undefined || this.#participants.some((p) => p.wants?.(file) ?? set.added.includes(file));
+    // an entry that never started has no current version either
+    const failing = [...graph.nodes()].some((node) => node.lastError !== undefined || !node.current);
+    const matters = (file: string): boolean => watched(file) || (failing && this.#registry.resolver.isProjectFile(file));
+    const part = { changed: set.changed.filter(matters), added: set.added.filter(matters), removed: set.removed.filter(matters) };
+    return part.changed.length + part.added.length + part.removed.length > 0 ? part : undefined;
   }
 
   #invalidate(node: ModuleNode, message: string | undefined): void {
