@@ -1,8 +1,9 @@
 /**
  * Phase 2, stage: evaluate the new versions beside the live ones, changed
  * modules first, then the importers that must re-run (worklist). Dispose-first
- * modules (the entry, `disposeFirst()`) go last: their old version is disposed
- * just before the new one evaluates.
+ * modules (`disposeFirst()`) go last: their old version is disposed just before
+ * the new one evaluates. The entry is not one: a server it opens takes over its
+ * old version's socket (src/resources/server-handover.ts).
  */
 import { relativePath } from '../errors.ts';
 import { describeRerun, propagate } from '../graph/propagation.ts';
@@ -13,7 +14,7 @@ export async function stage(deps: TransactionDeps, tx: TransactionState): Promis
   const { registry, root } = deps;
   const { staging } = tx;
   tx.phase = 'stage';
-  const isDisposeFirst = (node: ModuleNode): boolean => node === deps.entry || node.current?.hotState.disposeFirst === true;
+  const isDisposeFirst = (node: ModuleNode): boolean => node.current?.hotState.disposeFirst === true;
   const queue: ModuleNode[] = [];
   const lastQueue: ModuleNode[] = [];
   const enqueue = (node: ModuleNode): number => (isDisposeFirst(node) ? lastQueue : queue).push(node);

@@ -14,6 +14,8 @@ export interface TransactionDeps {
   entry: ModuleNode | undefined;
   participants: readonly ReloadParticipant[];
   clock: Clock;
+  /** Errors thrown asynchronously by code this transaction evaluated, so far (see runtime/async-errors.ts). */
+  asyncErrors?: () => readonly unknown[];
 }
 
 export interface TransactionState {

@@ -55,16 +55,14 @@ export function compileModule(version: ModuleVersion, cachedData: Buffer | undef
   return { fn, codeCache, produceCodeCache: codeCache === 'hit' ? undefined : () => script.createCachedData() };
 }
 
-/** Timers created while a module evaluates belong to that version and are cleared when it is disposed. */
-export function trackedTimers(version: ModuleVersion): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
-  const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(handle: T): T => {
-    if (version.evaluatingTopLevel) version.timers.add(handle);
-    return handle;
-  };
-  const timeout = ((...args: Parameters<typeof setTimeout>) => track(setTimeout(...args))) as typeof setTimeout;
-  const interval = ((...args: Parameters<typeof setInterval>) => track(setInterval(...args))) as typeof setInterval;
-  const immediate = ((...args: Parameters<typeof setImmediate>) => track(setImmediate(...args))) as typeof setImmediate;
-  return [timeout, interval, immediate];
+/**
+ * The timers module code sees. Timers created while a module's top level runs
+ * belong to that version's resource scope (src/resources/): the global timers
+ * record into the scope the module runs in, so a package called from top level
+ * is covered too. Read at call time: the hooks are installed with the first scope.
+ */
+export function trackedTimers(): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
+  return [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
 }
 
 /** Per module exports object: names `export *` added, and the namespace each came from. */
