@@ -14,11 +14,12 @@ import { codeFrame } from '../shared/code-frame.ts';
 import { sha256 } from '../shared/hash.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
-import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
+import { compileModule, exportAll, trackedTimers, wrappedSource } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
 import { ModuleInstance, ModuleNode } from './module-node.ts';
 import type { Resolver } from './resolver.ts';
-import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
+import { ScriptCache } from './script-cache.ts';
+import { firstProjectFrame, registerSourceMaps, unregisterSourceMaps } from './source-maps.ts';
 import type { VersionTracker } from './version-tracker.ts';
 
 /** The open reload transaction, as the registry sees it. */
@@ -50,6 +51,8 @@ export class ModuleRegistry {
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
   readonly #scripts = new Map<ModuleNode, string[]>();
+  /** Compiled code per file, reused by a version whose code did not change (see script-cache.ts). */
+  readonly #compiled = new ScriptCache();
   /** Latest source text per file, for code frames. */
   readonly #sources = new Map<string, string>();
 
@@ -78,6 +81,7 @@ export class ModuleRegistry {
     this.nodes.delete(node.id);
     for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
     this.#scripts.delete(node);
+    this.#compiled.delete(node.id);
   }
 
   sourceOf(file: string): string | undefined {
@@ -149,9 +153,9 @@ export class ModuleRegistry {
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
     });
-    const script = scriptName(node.id, instance.version);
-    registerSourceMaps(script, node.id, transformed.maps);
-    this.#rememberScript(node, script);
+    // Unchanged code runs under the script name (and source maps) of the version that compiled it.
+    const script = this.#compiled.nameFor(node.id, instance.version, wrappedSource(instance));
+    if (this.#rememberScript(node, script)) registerSourceMaps(script, node.id, transformed.maps);
     this.#options.versions.track(instance.sentinel, node.id, instance.version);
     if (staging) {
       node.staged = instance;
@@ -180,7 +184,7 @@ export class ModuleRegistry {
       }
       const cacheKey = (instance.transformed as CachedTransform).cacheKey;
       // A code cache only pays off on a start; a reload compiles new code anyway.
-      const compiled = compileModule(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
+      const compiled = compileModule(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey), this.#compiled);
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
@@ -353,11 +357,15 @@ export class ModuleRegistry {
     return () => set.delete(callback);
   }
 
-  #rememberScript(node: ModuleNode, script: string): void {
+  /** Keep `script` mapped (most recent last); true when it is new and needs its maps registered. */
+  #rememberScript(node: ModuleNode, script: string): boolean {
     const list = this.#scripts.get(node) ?? [];
+    const known = list.indexOf(script);
+    if (known >= 0) list.splice(known, 1);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);
+    return known < 0;
   }
 }
 
