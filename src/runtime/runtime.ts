@@ -68,7 +68,7 @@ export interface RuntimeStats {
   failed: number;
   skipped: number;
   modules: number;
-  cache: { memoryHits: number; diskHits: number; misses: number };
+  cache: { memoryHits: number; diskHits: number; misses: number; rejected: number; codeCacheHits: number };
   versionsAlive: number;
   versionsCollected: number;
 }
