@@ -53,8 +53,10 @@ export class Reporter {
         this.error(result.error, 'reload');
         return;
       case 'committed': {
-        const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ');
-        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')}` : '';
+        // One concise line: a reload that re-ran 1,000 modules names the first few and counts the rest.
+        const rerunFiles = new Set(result.rerun.map((r) => r.file));
+        const updated = firstFew(result.updated.filter((u) => !rerunFiles.has(u.file)).map((u) => `${rel(u.file)}@v${u.version}`));
+        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.length === 1 ? '' : `${result.rerun.length}: `}${firstFew(result.rerun.map((r) => rel(r.file)))}` : '';
         this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}`);
         if (this.#options.verbose) {
           const t = result.timings;
@@ -85,4 +87,9 @@ export class Reporter {
 export function toJson(result: ReloadResult): Record<string, unknown> {
   if (result.status === 'failed') return { ...result, error: serializeError(result.error as HotswapError) };
   return { ...result };
+}
+
+/** `a, b, c and 997 more`: the first few items of a list that may be long. */
+function firstFew(items: readonly string[], max = 3): string {
+  return items.length <= max + 1 ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
