@@ -88,6 +88,11 @@ async function measureSize(peer: Peer, modules: number, withMemory: boolean): Pr
       for (let i = 0; i < plan.broken; i++) {
         const b = await session.brokenSave();
         broken.push({ failedWhileBroken: b.failedWhileBroken, requestsWhileBroken: b.requestsWhileBroken, survived: b.survived, fixMs: b.fix.ms });
+        // A peer that died of the syntax error is started again, as a developer would, for what follows.
+        if (!session.alive() || b.fix.ms === undefined) {
+          await session.stop();
+          await session.start(false);
+        }
       }
       const load = await underLoad(session.port, 4, async () => {
         for (let i = 0; i < plan.loadLeaf; i++) await session.leafEdit();

@@ -9,6 +9,7 @@
  * edited is ignored and rewritten, never run.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ensureStateDirAbove } from '../shared/state-dir.ts';
 import { join } from 'node:path';
 import { sha256 } from '../shared/hash.ts';
 import { CACHE_FORMAT, decodeCodeCache, decodeEntry, encodeCodeCache, encodeEntry } from './cache-entry.ts';
@@ -139,6 +140,7 @@ export class TransformCache {
       const folder = join(this.#dir as string, key.slice(0, 2));
       if (!this.#folders.has(folder)) {
         // Owner-only whatever the umask: the cache holds code this process runs.
+        if (this.#folders.size === 0) ensureStateDirAbove(folder);
         mkdirSync(folder, { recursive: true, mode: 0o700 });
         this.#folders.add(folder);
       }
