@@ -123,7 +123,8 @@ export class ModuleRegistry {
       on: (event, callback) => this.#on(event, callback),
       own: (resource, release) => version.scope.add(ownedResource(resource, release)),
     });
-    const script = scriptName(node.id, version.version);
+    // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
+    const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#rememberScript(node, script);
     this.#options.versions.track(version.sentinel, node.id, version.version);
@@ -371,6 +372,7 @@ export class ModuleRegistry {
   #forgetScripts(node: ModuleNode): void {
     for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
     this.#scripts.delete(node);
+    this.#options.evaluator.forget?.(node.id);
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
