@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
-import { createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
+import { createCallStats, createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
 
 export type InstanceStatus = 'evaluating' | 'evaluated' | 'failed';
 
@@ -49,6 +49,8 @@ export class ModuleInstance {
   disposed = false;
   /** Time spent evaluating, ms. */
   evaluateMs = 0;
+  /** Calls through this version's stable functions (probation, error attribution). */
+  readonly calls = createCallStats();
 
   constructor(node: ModuleNode, transformed: TransformedModule, hash: string, staging: boolean, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -201,7 +203,7 @@ export class ModuleNode {
     if (typeof value !== 'function' || !instance.isLocalExport(name) || isClass(value)) return value;
     let forwarder = this.#forwarders.get(name);
     if (!forwarder) {
-      forwarder = createStableFunction(value as (...args: unknown[]) => unknown);
+      forwarder = createStableFunction(value as (...args: unknown[]) => unknown, instance.calls);
       this.#forwarders.set(name, forwarder);
     }
     return forwarder;
@@ -218,7 +220,7 @@ export class ModuleNode {
     if (previous) this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
       const value = instance.rawExport(name);
-      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown);
+      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown, instance.calls);
     }
     for (const name of instance.exportNames()) {
       const value = instance.rawExport(name);
