@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
+import type { VersionsOptions } from '../versions/version-service.ts';
 
 export interface HotswapConfig {
   /** Directories of reloadable project files. */
@@ -20,9 +21,11 @@ export interface HotswapConfig {
   control?: { port?: number; allowOrigins?: string[] } | false;
   /** Keep the process alive after an uncaught exception in app code (reported, attributed). */
   keepAlive?: boolean;
+  /** Version store, probation and automatic rollback (`.hotswap/versions.db`); false turns history off. */
+  versions?: VersionsOptions | false;
 }
 
-const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive']);
+const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive', 'versions']);
 const CONFIG_FILES = ['hotswap.config.ts', 'hotswap.config.mts', 'hotswap.config.js', 'hotswap.config.mjs'];
 
 export function defineConfig(config: HotswapConfig): HotswapConfig {
@@ -83,6 +86,8 @@ function validate(value: unknown, where: string): HotswapConfig {
   if (config['settleMs'] !== undefined && !(typeof config['settleMs'] === 'number' && config['settleMs'] >= 0)) bad('settleMs', 'a number of milliseconds >= 0');
   if (config['watch'] !== undefined && typeof config['watch'] !== 'boolean') bad('watch', 'true or false');
   if (config['keepAlive'] !== undefined && typeof config['keepAlive'] !== 'boolean') bad('keepAlive', 'true or false');
+  const versions = config['versions'];
+  if (versions !== undefined && versions !== false && !(typeof versions === 'object' && versions !== null && !Array.isArray(versions))) bad('versions', 'false or { keep?, windowMs?, maxErrorRate?, minCalls?, checkTimeoutMs? }');
   const control = config['control'];
   if (control !== undefined && control !== false && !(typeof control === 'object' && control !== null)) bad('control', 'false or { port }');
   return config as HotswapConfig;

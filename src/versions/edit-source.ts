@@ -49,6 +49,8 @@ interface Node {
   type: string;
   start: number;
   end: number;
+  exported?: { name?: string; value?: string } | null;
+  specifiers?: { exported?: { name?: string; value?: string } }[];
   declaration?: Node | null;
   id?: { name?: string } | null;
   declarations?: { id?: { name?: string } }[];
@@ -87,4 +89,20 @@ function findDeclaration(source: string, file: string, name: string, exportedOnl
 
 function exportedNames(source: string, file: string): string[] {
   return parse(source, file).flatMap((s) => (s.type === 'ExportNamedDeclaration' && s.declaration ? declaredNames(s.declaration) : []));
+}
+
+/** Names a source exports (statically; `export *` is not followed). Throws a located HS_SYNTAX on a syntax error. */
+export function exportNamesOf(source: string, file: string): string[] {
+  const names: string[] = [];
+  for (const s of parse(source, file)) {
+    if (s.type === 'ExportDefaultDeclaration') names.push('default');
+    else if (s.type === 'ExportNamedDeclaration') {
+      if (s.declaration) names.push(...declaredNames(s.declaration));
+      for (const spec of s.specifiers ?? []) {
+        const name = spec.exported?.name ?? spec.exported?.value;
+        if (name !== undefined) names.push(name);
+      }
+    }
+  }
+  return names;
 }

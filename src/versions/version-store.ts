@@ -15,8 +15,8 @@ import { loadSqlite } from './sqlite.ts';
 
 export const TRIGGERS = ['startup', 'watch', 'apply', 'rollback', 'api', 'auto-rollback'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
-/** probation: committed, being watched; stable: passed probation; rolled-back: replaced by an automatic rollback; failed: an attempt that never committed. */
-export type VersionState = 'probation' | 'stable' | 'rolled-back' | 'failed';
+/** probation: committed, being watched; stable: passed probation; rolled-back: undone by an automatic rollback; superseded: replaced during probation; failed: an attempt that never committed. */
+export type VersionState = 'probation' | 'stable' | 'rolled-back' | 'superseded' | 'failed';
 
 export interface VersionRow {
   id: number;
