@@ -14,6 +14,7 @@ import { describeReload, type EventFeed } from './event-feed.ts';
 import { streamEvents } from './event-stream.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { describeIssues, ReloadBodySchema } from './schemas.ts';
+import { registerVersionRoutes } from './versions-routes.ts';
 import { graphSnapshot, modulesSnapshot, statsSnapshot, statusSnapshot } from './snapshots.ts';
 
 export interface ControlAppOptions {
@@ -178,6 +179,8 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
       return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
     },
   );
+
+  registerVersionRoutes(app, feed, fail);
 
   return app;
 }
