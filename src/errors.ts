@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   CONFIG: 'HS_CONFIG',
   USAGE: 'HS_USAGE',
   CLOSED: 'HS_CLOSED',
+  /** A module runs no good version: its new version failed and its old one failed to evaluate again. */
+  FATAL: 'HS_FATAL',
+  /** A bug in hotswap itself: a thrown value that is not a HotswapError. */
+  INTERNAL: 'HS_INTERNAL',
   /** Control API: missing or wrong bearer token (401). */
   CONTROL_AUTH: 'HS_CONTROL_AUTH',
   /** Control API: foreign Host/Origin, or a read-only token on a write endpoint (403). */
@@ -129,7 +133,7 @@ export function serializeError(error: unknown): SerializedError {
     };
   }
   const err = error instanceof Error ? error : new Error(String(error));
-  return { code: 'HS_INTERNAL', text: err.message, location: null, frame: null, hint: null, detail: err.stack ?? null };
+  return { code: ERROR_CODES.INTERNAL, text: err.message, location: null, frame: null, hint: null, detail: err.stack ?? null };
 }
 
 /** Multi-line human rendering: `file:line:col`, message, frame, hint, cause. */

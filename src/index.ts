@@ -3,8 +3,9 @@
  * else is exported (internals live behind this door and may change).
  */
 export { createRuntime, Runtime } from './runtime/runtime.ts';
-export type { RuntimeOptions, WatchOptions, RuntimeEvents, RuntimeEventName, ModuleInfo, RuntimeStats } from './runtime/runtime.ts';
-export type { ReloadResult, ReloadCommitted, ReloadFailed, ReloadSkipped, ReloadDeclined, PhaseTimings } from './reload/reload-result.ts';
+export type { RuntimeOptions, WatchOptions, RuntimeEvents, RuntimeEventName, ModuleInfo, RuntimeStats, RuntimeStatus, RuntimeState } from './runtime/runtime.ts';
+export type { ReloadResult, ReloadCommitted, ReloadFailed, ReloadSkipped, ReloadDeclined, PhaseTimings, ReloadPhase, FatalState } from './reload/reload-result.ts';
+export type { ReloadRequest, ReloadTrigger } from './reload/reload-request.ts';
 export { HotswapError, isHotswapError, ERROR_CODES, formatError, serializeError } from './errors.ts';
 export type { ErrorCode, SerializedError, SourceLocation } from './errors.ts';
 export type { RetainedVersion } from './runner/version-tracker.ts';

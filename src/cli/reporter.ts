@@ -49,6 +49,13 @@ export class Reporter {
         this.#line(`${this.#color('yellow', '!')} ${rel(result.module)} declined hot updates (import.meta.hot.decline()): restart the process to apply ${files}`);
         return;
       case 'failed':
+        if (result.fatal) {
+          this.#line(`${this.#color('red', '✗ FATAL')} reload #${result.id} failed (${files}): ${result.fatal.message}`);
+          // The new version's error, without its "the last good version keeps serving" hint: none does.
+          if (this.#options.format === 'pretty') this.#line(`${this.#color('red', '✗')} ${formatError(result.error, this.#options.root).split('\n').filter((l) => !l.startsWith('hint:')).join('\n          ')}`);
+          this.error(result.fatal.error, 'fatal');
+          return;
+        }
         this.#line(`${this.#color('red', '✗')} reload #${result.id} failed (${files}); the last good version keeps serving${result.restored ? ' (restored)' : ''}`);
         this.error(result.error, 'reload');
         return;
@@ -83,6 +90,9 @@ export class Reporter {
 }
 
 export function toJson(result: ReloadResult): Record<string, unknown> {
-  if (result.status === 'failed') return { ...result, error: serializeError(result.error as HotswapError) };
+  if (result.status === 'failed') {
+    const fatal = result.fatal ? { ...result.fatal, error: serializeError(result.fatal.error) } : undefined;
+    return { ...result, error: serializeError(result.error as HotswapError), ...(fatal ? { fatal } : {}) };
+  }
   return { ...result };
 }

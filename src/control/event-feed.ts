@@ -192,7 +192,17 @@ export function describeReload(result: ReloadResult, rel: (file: string) => stri
         },
       };
     case 'failed':
-      return { type: EVENT_TYPES.RELOAD_FAILED, data: { ...base, error: serializeRelative(result.error, rel), restored: result.restored, timings: roundTimings(result.timings) } };
+      return {
+        type: EVENT_TYPES.RELOAD_FAILED,
+        data: {
+          ...base,
+          error: serializeRelative(result.error, rel),
+          phase: result.phase,
+          restored: result.restored,
+          fatal: result.fatal ? { modules: result.fatal.modules.map(rel), message: result.fatal.message, error: serializeRelative(result.fatal.error, rel) } : null,
+          timings: roundTimings(result.timings),
+        },
+      };
     case 'skipped':
       return { type: EVENT_TYPES.RELOAD_SKIPPED, data: { ...base, reason: result.reason } };
     case 'declined':

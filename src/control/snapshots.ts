@@ -7,7 +7,7 @@ import type { EventFeed, ReloadSummary } from './event-feed.ts';
 import type { Phase, PhaseSummary } from './phase-samples.ts';
 import { controlProviders } from './providers.ts';
 
-export type ControlState = 'running' | 'reloading' | 'degraded';
+export type ControlState = 'running' | 'reloading' | 'degraded' | 'fatal';
 
 export interface StatusSnapshot {
   enabled: boolean;
@@ -60,6 +60,8 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
   const { runtime } = feed;
   const problems: string[] = [];
   const last = feed.lastReload;
+  const fatal = runtime.status().fatal;
+  if (fatal) problems.push(fatal.message);
   if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; the last good version keeps serving`);
   if (last?.status === 'declined') problems.push(`reload #${last.id} was declined: restart the process to apply ${last.files.join(', ')}`);
   for (const m of runtime.modules()) {
@@ -67,7 +69,7 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
     else if (m.error !== undefined && last?.status !== 'failed') problems.push(`${feed.rel(m.file)}: ${m.error}`);
   }
   for (const provider of controlProviders()) problems.push(...(provider.problems?.() ?? []));
-  const state: ControlState = feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';
+  const state: ControlState = fatal ? 'fatal' : feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';
   return {
     enabled: runtime.enabled,
     state,

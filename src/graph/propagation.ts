@@ -5,12 +5,12 @@
  * it evaluated (a top-level read of a non-function export whose value changed),
  * or it re-exports `*` from a module whose export names changed.
  */
-import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
+import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
 
 export type RerunReason = { kind: 'captured-value'; name: string } | { kind: 'export-names-changed' };
 
-export function rerunReason(importer: ModuleInstance, dependency: ModuleNode, before: ModuleInstance, after: ModuleInstance, resolver: Resolver): RerunReason | undefined {
+export function rerunReason(importer: ModuleVersion, dependency: ModuleNode, before: ModuleVersion, after: ModuleVersion, resolver: Resolver): RerunReason | undefined {
   for (const record of importer.transformed.imports) {
     if (!resolvesTo(resolver, record.specifier, importer.node.id, dependency.id)) continue;
     if (record.kind === 'reexport' && record.names.includes('*') && !sameNames(before.exportNames(), after.exportNames())) {
@@ -30,7 +30,7 @@ export function rerunReason(importer: ModuleInstance, dependency: ModuleNode, be
 }
 
 /** The module accepts updates of `dependency` itself (`import.meta.hot.accept(dep, cb)`). */
-export function acceptsDependency(importer: ModuleInstance, dependency: ModuleNode): boolean {
+export function acceptsDependency(importer: ModuleVersion, dependency: ModuleNode): boolean {
   return importer.hotState.depAccepts.some((a) => a.deps.includes(dependency.id));
 }
 

@@ -11,22 +11,14 @@
  */
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import { acceptsDependency, rerunReason } from '../graph/propagation.ts';
-import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
+import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import { importLocation } from '../runner/module-registry.ts';
 import type { ReloadParticipant, TransactionView } from './participant.ts';
-import type { PhaseTimings, ReloadResult } from './reload-result.ts';
+import type { PhaseTimings, ReloadPhase, ReloadResult } from './reload-result.ts';
+import { requestFiles, type NormalizedRequest } from './reload-request.ts';
+import type { FatalState } from './reload-result.ts';
 import { validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
-
-export interface ReloadRequest {
-  /** Files whose content may have changed (absolute paths). */
-  changed: string[];
-  removed: string[];
-  /** Files created (not yet in the graph): participants may load them. */
-  added?: string[];
-  /** Modules to re-run even if their content did not change (`invalidate()`, manual reload). */
-  force?: string[];
-}
 
 export interface TransactionDeps {
   registry: ModuleRegistry;
@@ -35,11 +27,11 @@ export interface TransactionDeps {
   participants: readonly ReloadParticipant[];
 }
 
-export async function runReloadTransaction(deps: TransactionDeps, request: ReloadRequest, id: number): Promise<ReloadResult> {
+export async function runReloadTransaction(deps: TransactionDeps, request: NormalizedRequest, id: number): Promise<{ result: ReloadResult; view: TransactionView }> {
   const startedAt = Date.now();
   const t0 = performance.now();
-  const files = [...new Set([...request.changed, ...request.removed, ...(request.force ?? [])])];
-  const base = { id, files, startedAt };
+  const files = requestFiles(request);
+  const base = { id, files, startedAt, trigger: request.trigger };
   const { registry, root } = deps;
 
   // plan
@@ -57,7 +49,8 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     if (!node) continue;
     let read: { source: string; hash: string };
     try {
-      read = await readSettled(registry, file, node.current?.hash);
+      const given = request.sources.get(file);
+      read = given === undefined ? await readSettled(registry, file, node.current?.hash) : registry.useSource(file, given);
     } catch {
       if (node.current) {
         node.missing = true;
@@ -76,43 +69,47 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
   // A module whose last reload failed is retried when the change may be its fix: a file
   // created or deleted (a missing import), or a change in a module it imports (an added
   // export). Unrelated edits are not held hostage by a broken file elsewhere.
-  const structural = request.removed.length > 0 || (request.added?.length ?? 0) > 0;
+  const structural = request.removed.length > 0 || request.added.length > 0;
   const changedNow = new Set(staging.rerun);
   for (const node of registry.nodes.values()) {
     if (node.lastError === undefined || node.missing || staging.rerun.has(node) || !node.current) continue;
     if (structural || [...node.current.imports.values()].some((dep) => changedNow.has(dep))) {
       try {
-        staging.sources.set(node.id, registry.readSource(node.id));
+        const given = request.sources.get(node.id);
+        staging.sources.set(node.id, given === undefined ? registry.readSource(node.id) : registry.useSource(node.id, given));
         staging.rerun.add(node);
       } catch {
         // still missing: reported below through its importers
       }
     }
   }
-  const added = (request.added ?? []).filter((f) => !registry.getNode(f)?.current);
-  const wantsAdded = added.length > 0 && deps.participants.length > 0;
-  if (staging.rerun.size === 0 && missing.size === 0 && !wantsAdded) return { ...base, status: 'skipped', reason: 'no-change' };
-
-  for (const node of staging.rerun) {
-    if (node.current?.hotState.declined) return { ...base, status: 'declined', module: node.id };
+  const added = request.added.filter((f) => !registry.getNode(f)?.current);
+  // New files given in memory: a participant that loads them gets the given text.
+  for (const file of added) {
+    const given = request.sources.get(file);
+    if (given !== undefined) staging.sources.set(file, registry.useSource(file, given));
   }
+  const wantsAdded = added.length > 0 && deps.participants.length > 0;
 
   const timings: PhaseTimings = { stage: 0, validate: 0, commit: 0, dispose: 0, total: 0 };
-  const disposedFirst: ModuleInstance[] = [];
+  const disposedFirst: ModuleVersion[] = [];
   const rerunReasons: { file: string; reason: string }[] = [];
-  const boundaries: { importer: ModuleInstance; dependency: ModuleNode }[] = [];
-  registry.emitHotEvent('hotswap:beforeUpdate', { files });
+  const boundaries: { importer: ModuleVersion; dependency: ModuleNode }[] = [];
   const view: TransactionView = {
     id,
+    trigger: request.trigger,
+    caller: request.caller,
+    reason: request.reason,
+    files,
     get staged() {
-      return staging.created.map((i) => ({ file: i.node.id, namespace: i.node.stagingViewFor(staging) }));
+      return staging.created.map((i) => ({ file: i.node.id, namespace: i.node.stagingViewFor(staging), version: i.version, hash: i.hash, source: i.source }));
     },
     removed: request.removed,
     added,
     async load(file: string): Promise<object> {
       const node = registry.ensureNode(file);
       node.isRoot = true;
-      const instance = registry.instanceFor(node, staging, []);
+      const instance = registry.versionFor(node, staging, []);
       await instance.evaluation;
       return node.stagingViewFor(staging);
     },
@@ -123,11 +120,17 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
         return node;
       });
       for (const node of nodes) if (!node.staged) staging.rerun.add(node);
-      for (const node of nodes) await registry.instanceFor(node, staging, []).evaluation;
+      for (const node of nodes) await registry.versionFor(node, staging, []).evaluation;
       return nodes.map((node) => node.stagingViewFor(staging));
     },
   };
+  if (staging.rerun.size === 0 && missing.size === 0 && !wantsAdded) return { view, result: { ...base, status: 'skipped', reason: 'no-change' } };
+  for (const node of staging.rerun) {
+    if (node.current?.hotState.declined) return { view, result: { ...base, status: 'declined', module: node.id } };
+  }
+  registry.emitHotEvent('hotswap:beforeUpdate', { files });
   const prepared: ReloadParticipant[] = [];
+  let phase: ReloadPhase = 'stage';
 
   try {
     // stage: changed modules first, then importers that must re-run, worklist style
@@ -142,12 +145,13 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       if (node.staged) continue;
       if (isDisposeFirst(node) && node.current) {
         disposedFirst.push(node.current);
-        await registry.disposeInstance(node.current, 'replaced');
+        await registry.disposeVersion(node.current, 'replaced');
       }
-      const instance = registry.instanceFor(node, staging, []);
+      const instance = registry.versionFor(node, staging, []);
       await instance.evaluation;
       const before = node.current;
-      if (!before || before.hotState.selfAccept) continue;
+      // A version that never finished evaluating (a fatal restore) has no values anyone could have captured.
+      if (!before || before.status !== 'evaluated' || before.hotState.selfAccept) continue;
       // Same export names, and every changed value a function (forwarded): no importer can have captured a stale value.
       const valuesKept = sameExportValues(before, instance);
       for (const importer of node.importers) {
@@ -169,8 +173,9 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     timings.stage = performance.now() - t0;
 
     // validate
+    phase = 'validate';
     const tv = performance.now();
-    const after = (node: ModuleNode): ModuleInstance | undefined => node.staged ?? node.current;
+    const after = (node: ModuleNode): ModuleVersion | undefined => node.staged ?? node.current;
     const ctx: ValidationContext = { resolver: registry.resolver, root, frameFor: (location) => registry.frameFor(location), after };
     const staged = staging.created;
     for (const instance of staged) {
@@ -187,6 +192,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     }
     checkMissing(missing, registry, root);
     const validatedCount = staging.created.length;
+    phase = 'prepare';
     for (const participant of deps.participants) {
       prepared.push(participant);
       await participant.prepare?.(view);
@@ -199,8 +205,9 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
     timings.validate = performance.now() - tv;
 
     // commit: one synchronous step
+    phase = 'commit';
     const tc = performance.now();
-    const replaced: ModuleInstance[] = [];
+    const replaced: ModuleVersion[] = [];
     for (const instance of staged) {
       const node = instance.node;
       const old = node.current;
@@ -215,6 +222,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       node.adopt(instance, old);
       node.syncViews();
       node.lastError = undefined;
+      node.fatal = undefined;
       node.lastReloadAt = Date.now();
     }
     for (const node of registry.nodes.values()) node.endTransaction(staging);
@@ -239,14 +247,14 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
         safeCall(registry, importer.node, () => accept.callback?.(modules));
       }
     }
-    for (const old of replaced) await registry.disposeInstance(old, 'replaced');
+    for (const old of replaced) await registry.disposeVersion(old, 'replaced');
     const orphanCandidates = new Set<ModuleNode>(missing);
     for (const old of replaced) for (const dep of old.imports.values()) orphanCandidates.add(dep);
     const pruned = await prune(registry, orphanCandidates, missing, deps.entry);
     timings.dispose = performance.now() - td;
     timings.total = performance.now() - t0;
     registry.emitHotEvent('hotswap:afterUpdate', { files });
-    return {
+    const result: ReloadResult = {
       ...base,
       status: 'committed',
       updated: staged.map((i) => ({ file: i.node.id, version: i.version })),
@@ -254,6 +262,7 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       pruned,
       timings,
     };
+    return { view, result };
   } catch (caught) {
     const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, `Reload failed: ${String(caught)}`, { cause: caught });
     for (const participant of prepared) {
@@ -267,17 +276,18 @@ export async function runReloadTransaction(deps: TransactionDeps, request: Reloa
       if (instance.node.staged === instance) instance.node.staged = undefined;
       instance.stagingContext = undefined;
       // A failed first load of a new file leaves nothing behind.
-      await registry.disposeInstance(instance, 'aborted');
+      await registry.disposeVersion(instance, 'aborted');
     }
     for (const node of registry.nodes.values()) node.endTransaction(staging);
     for (const node of staging.rerun) node.lastError = error;
-    const restored = await restoreDisposedFirst(registry, disposedFirst);
+    const { restored, fatal } = await restoreDisposedFirst(registry, disposedFirst, id, root);
     // The phase that failed gets the time spent in it (stage, or validate when staging had finished).
     if (timings.stage === 0) timings.stage = performance.now() - t0;
     else if (timings.validate === 0) timings.validate = performance.now() - t0 - timings.stage;
     timings.total = performance.now() - t0;
     registry.emitHotEvent('hotswap:error', { files, error });
-    return { ...base, status: 'failed', error, restored, timings };
+    const result: ReloadResult = { ...base, status: 'failed', error, phase, restored, timings, ...(fatal ? { fatal } : {}) };
+    return { view, result };
   }
 }
 
@@ -321,28 +331,45 @@ async function prune(registry: ModuleRegistry, candidates: Iterable<ModuleNode>,
       queue.push(dep);
     }
     node.current = undefined;
-    await registry.disposeInstance(instance, 'pruned');
+    await registry.disposeVersion(instance, 'pruned');
     registry.removeNode(node);
     pruned.push(node.id);
   }
   return pruned;
 }
 
-async function restoreDisposedFirst(registry: ModuleRegistry, disposed: ModuleInstance[]): Promise<boolean> {
+/**
+ * Evaluate the old version of each dispose-first module again. One whose old code no
+ * longer evaluates (its world changed) leaves the process with no good version of it:
+ * a fatal state, reported loudly, never as "restored".
+ */
+async function restoreDisposedFirst(registry: ModuleRegistry, disposed: ModuleVersion[], id: number, root: string): Promise<{ restored: boolean; fatal: FatalState | undefined }> {
+  const lost: { file: string; error: HotswapError }[] = [];
   for (const old of disposed) {
     const node = old.node;
-    const restored = registry.createInstance(node, undefined, [], { transformed: old.transformed, hash: old.hash });
+    const restored = registry.createVersion(node, undefined, [], old);
     try {
       await restored.evaluation;
       for (const dep of old.imports.values()) dep.importers.delete(node);
       for (const dep of restored.imports.values()) dep.importers.add(node);
       node.adopt(restored, old);
       node.syncViews();
-    } catch {
-      // The old code no longer evaluates either (its world changed): nothing better to restore.
+    } catch (caught) {
+      const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, String(caught), { cause: caught });
+      node.fatal = error;
+      lost.push({ file: node.id, error });
     }
   }
-  return disposed.length > 0;
+  const first = lost[0];
+  if (!first) return { restored: disposed.length > 0, fatal: undefined };
+  const names = lost.map((l) => relativePath(l.file, root)).join(', ');
+  const fatal: FatalState = {
+    modules: lost.map((l) => l.file),
+    message: `The process is running no good version of ${names}: its new version failed and its last good version failed to start again (${first.error.message}). Fix it and save, or restart the process.`,
+    error: new HotswapError(ERROR_CODES.FATAL, `No good version of ${names} is running`, { cause: first.error, hint: 'Fix the module and save (the next good save recovers), or restart the process.' }),
+    reload: id,
+  };
+  return { restored: lost.length < disposed.length, fatal };
 }
 
 function safeCall(registry: ModuleRegistry, node: ModuleNode, fn: () => void): void {
@@ -373,7 +400,7 @@ async function readSettled(registry: ModuleRegistry, file: string, previousHash:
   return read;
 }
 
-function sameExportValues(before: ModuleInstance, after: ModuleInstance): boolean {
+function sameExportValues(before: ModuleVersion, after: ModuleVersion): boolean {
   const names = before.exportNames();
   const next = after.exportNames();
   if (names.length !== next.length) return false;
@@ -385,7 +412,7 @@ function sameExportValues(before: ModuleInstance, after: ModuleInstance): boolea
   return names.every((n) => next.includes(n));
 }
 
-function keepsExportNames(before: ModuleInstance, after: ModuleInstance): boolean {
+function keepsExportNames(before: ModuleVersion, after: ModuleVersion): boolean {
   const next = new Set(after.exportNames());
   return before.exportNames().every((n) => next.has(n));
 }

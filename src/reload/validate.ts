@@ -5,7 +5,7 @@
  */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
 import { importLocation } from '../runner/module-registry.ts';
-import type { ModuleInstance, ModuleNode } from '../runner/module-node.ts';
+import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
 import { isClass } from '../runner/stable-function.ts';
 
@@ -15,10 +15,10 @@ export interface ValidationContext {
   /** A code frame at a location (ModuleRegistry.frameFor). */
   frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined;
   /** The version of a node that will be current after the commit. */
-  after(node: ModuleNode): ModuleInstance | undefined;
+  after(node: ModuleNode): ModuleVersion | undefined;
 }
 
-export function validateImports(importer: ModuleInstance, ctx: ValidationContext): void {
+export function validateImports(importer: ModuleVersion, ctx: ValidationContext): void {
   for (const record of importer.transformed.imports) {
     if (record.kind !== 'static' && record.kind !== 'reexport') continue;
     let target: ModuleNode | undefined;
@@ -52,7 +52,7 @@ export function validateImports(importer: ModuleInstance, ctx: ValidationContext
   }
 }
 
-export function validateExportKinds(before: ModuleInstance, after: ModuleInstance, root: string): void {
+export function validateExportKinds(before: ModuleVersion, after: ModuleVersion, root: string): void {
   for (const name of before.exportNames()) {
     const old = before.rawExport(name);
     const next = after.rawExport(name);

@@ -4,7 +4,7 @@
  * script starts one line early, so generated line numbers match the map.
  */
 import vm from 'node:vm';
-import type { ModuleInstance } from './module-node.ts';
+import type { ModuleVersion } from './module-node.ts';
 import { scriptName } from './source-maps.ts';
 
 export const ESM_PARAMS = [
@@ -38,7 +38,7 @@ export interface CompiledModule {
   codeCache: 'hit' | 'rejected' | 'none';
 }
 
-export function compileModule(instance: ModuleInstance, cachedData: Buffer | undefined): CompiledModule {
+export function compileModule(instance: ModuleVersion, cachedData: Buffer | undefined): CompiledModule {
   const { transformed } = instance;
   const esm = transformed.format === 'esm';
   const params = (esm ? ESM_PARAMS : CJS_PARAMS).join(', ');
@@ -55,7 +55,7 @@ export function compileModule(instance: ModuleInstance, cachedData: Buffer | und
 }
 
 /** Timers created while a module evaluates belong to that version and are cleared when it is disposed. */
-export function trackedTimers(instance: ModuleInstance): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
+export function trackedTimers(instance: ModuleVersion): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
   const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(handle: T): T => {
     if (instance.evaluatingTopLevel) instance.timers.add(handle);
     return handle;

@@ -1,6 +1,6 @@
 /**
  * A `ModuleNode` is one project file for the life of the process; a
- * `ModuleInstance` is one evaluated version of it. Importers never hold an
+ * `ModuleVersion` is one evaluated version of it. Importers never hold an
  * instance: they hold the node's namespace, which reads the committed
  * instance at use time (live bindings) and hands out stable functions.
  */
@@ -9,14 +9,16 @@ import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import { createCallStats, createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
 
-export type InstanceStatus = 'evaluating' | 'evaluated' | 'failed';
+export type VersionStatus = 'evaluating' | 'evaluated' | 'failed';
 
-export class ModuleInstance {
+export class ModuleVersion {
   readonly node: ModuleNode;
   readonly version: number;
   readonly transformed: TransformedModule;
   /** SHA-256 of the source this version was made from. */
   readonly hash: string;
+  /** The source text this version was made from (from disk, or given in memory). */
+  readonly source: string;
   /** Whether it was evaluated for a reload transaction (reads staged dependencies). */
   readonly staging: boolean;
   /**
@@ -42,7 +44,7 @@ export class ModuleInstance {
   readonly constantExports: ReadonlySet<string>;
   /** Held by the module's V8 context: alive while any function of this version is (see evaluate.ts). */
   readonly sentinel: { module: string; version: number };
-  status: InstanceStatus = 'evaluating';
+  status: VersionStatus = 'evaluating';
   evaluatingTopLevel = true;
   evaluation: Promise<void> = Promise.resolve();
   error: unknown;
@@ -52,11 +54,12 @@ export class ModuleInstance {
   /** Calls through this version's stable functions (probation, error attribution). */
   readonly calls = createCallStats();
 
-  constructor(node: ModuleNode, transformed: TransformedModule, hash: string, staging: boolean, chain: readonly ModuleNode[]) {
+  constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, staging: boolean, chain: readonly ModuleNode[]) {
     this.node = node;
     this.version = node.nextVersion++;
     this.transformed = transformed;
-    this.hash = hash;
+    this.hash = read.hash;
+    this.source = read.source;
     this.staging = staging;
     this.chain = chain;
     this.sentinel = { module: node.id, version: this.version };
@@ -101,9 +104,9 @@ export class ModuleNode {
   readonly id: string;
   readonly url: string;
   /** The committed version: what every call runs. */
-  current: ModuleInstance | undefined;
+  current: ModuleVersion | undefined;
   /** The version evaluated by the open transaction, not visible to committed code until commit. */
-  staged: ModuleInstance | undefined;
+  staged: ModuleVersion | undefined;
   /** Nodes whose committed version imports this one. */
   readonly importers = new Set<ModuleNode>();
   /** `import.meta.hot.data`: one object for all versions. */
@@ -115,6 +118,8 @@ export class ModuleNode {
   missing = false;
   /** Why the last reload of this module failed, until it succeeds again. */
   lastError: unknown;
+  /** Set when neither its new nor its old version evaluates (a failed dispose-first restore): no good version serves. */
+  fatal: unknown;
   lastReloadAt: number | undefined;
   /**
    * Namespace seen by committed code: a plain object (not a Proxy: V8 inlines
@@ -198,7 +203,7 @@ export class ModuleNode {
   }
 
   /** An export as importers see it: functions forwarded, classes and values as they are. */
-  readExport(instance: ModuleInstance, name: string): unknown {
+  readExport(instance: ModuleVersion, name: string): unknown {
     const value = instance.rawExport(name);
     if (typeof value !== 'function' || !instance.isLocalExport(name) || isClass(value)) return value;
     let forwarder = this.#forwarders.get(name);
@@ -216,8 +221,8 @@ export class ModuleNode {
   }
 
   /** Point forwarders at the new version and patch old class prototypes. Part of the synchronous commit. */
-  adopt(instance: ModuleInstance, previous?: ModuleInstance): void {
-    if (previous) this.#rememberClasses(previous);
+  adopt(instance: ModuleVersion, previous?: ModuleVersion): void {
+    if (previous?.status === 'evaluated') this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
       const value = instance.rawExport(name);
       if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown, instance.calls);
@@ -234,7 +239,7 @@ export class ModuleNode {
   }
 
   /** The first version was committed by a live load, which never adopts: record its classes now. */
-  #rememberClasses(instance: ModuleInstance): void {
+  #rememberClasses(instance: ModuleVersion): void {
     for (const name of instance.exportNames()) {
       const value = instance.rawExport(name);
       if (!isClass(value) || !instance.isLocalExport(name)) continue;
@@ -252,7 +257,7 @@ function createView(): Record<string, unknown> {
 }
 
 /** A CommonJS module's exports, live: an object view, or a callable one when `module.exports` is a function. */
-function createCjsView(node: ModuleNode, pick: () => ModuleInstance | undefined): unknown {
+function createCjsView(node: ModuleNode, pick: () => ModuleVersion | undefined): unknown {
   const exportsOf = (): unknown => pick()?.cjsModule.exports;
   const first = exportsOf();
   if (typeof first !== 'function' && (first === null || typeof first !== 'object')) return first;

@@ -16,7 +16,7 @@ import type { CachedTransform, TransformCache } from '../transform/transform-cac
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
-import { ModuleInstance, ModuleNode } from './module-node.ts';
+import { ModuleVersion, ModuleNode } from './module-node.ts';
 import type { Resolver } from './resolver.ts';
 import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
 import type { VersionTracker } from './version-tracker.ts';
@@ -28,7 +28,7 @@ export interface StagingContext {
   /** Sources read for this transaction (read once, so every step sees the same content). */
   sources: Map<string, { source: string; hash: string }>;
   /** Versions created so far, in creation order. */
-  created: ModuleInstance[];
+  created: ModuleVersion[];
 }
 
 export interface RegistryOptions {
@@ -90,6 +90,12 @@ export class ModuleRegistry {
     return location && source !== undefined ? codeFrame(source, location.line, location.column) : undefined;
   }
 
+  /** Source text given in memory (a request's `sources`): remembered for code frames like a read one. */
+  useSource(file: string, source: string): { source: string; hash: string } {
+    this.#sources.set(file, source);
+    return { source, hash: sha256(source) };
+  }
+
   /** Read a project file for a version. A missing file is a located, actionable error. */
   readSource(file: string): { source: string; hash: string } {
     let source: string;
@@ -108,38 +114,38 @@ export class ModuleRegistry {
   /** Import the entry (or any project file) in live mode. */
   async importLive(file: string): Promise<object> {
     const node = this.ensureNode(file);
-    const instance = this.instanceFor(node, undefined, []);
+    const instance = this.versionFor(node, undefined, []);
     await instance.evaluation;
     return node.live;
   }
 
   /** The version of `node` that an importer in this mode should get, created and evaluated if needed. */
-  instanceFor(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[]): ModuleInstance {
+  versionFor(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[]): ModuleVersion {
     if (staging) {
       if (node.staged) return node.staged;
       if (node.current && !staging.rerun.has(node) && node.current.status !== 'failed') return node.current;
-      return this.createInstance(node, staging, chain);
+      return this.createVersion(node, staging, chain);
     }
     if (node.current && node.current.status !== 'failed') return node.current;
-    return this.createInstance(node, undefined, chain);
+    return this.createVersion(node, undefined, chain);
   }
 
   /**
    * Create and start evaluating a version. `transformed` is given when an old
    * version is restored after a failed dispose-first reload.
    */
-  createInstance(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[], restore?: { transformed: TransformedModule; hash: string }): ModuleInstance {
+  createVersion(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[], restore?: ModuleVersion): ModuleVersion {
     let transformed: TransformedModule;
-    let hash: string;
+    let read: { source: string; hash: string };
     if (restore) {
-      ({ transformed, hash } = restore);
+      ({ transformed } = restore);
+      read = { source: restore.source, hash: restore.hash };
     } else {
-      const read = staging?.sources.get(node.id) ?? this.readSource(node.id);
+      read = staging?.sources.get(node.id) ?? this.readSource(node.id);
       staging?.sources.set(node.id, read);
-      hash = read.hash;
       transformed = this.#options.cache.transform(node.id, read.source, { defaultFormat: this.#options.formatFor(node.id) });
     }
-    const instance = new ModuleInstance(node, transformed, hash, staging !== undefined, chain);
+    const instance = new ModuleVersion(node, transformed, read, staging !== undefined, chain);
     instance.stagingContext = staging;
     instance.hot = new HotContext(node.data, instance.hotState, {
       resolveDep: (specifier) => {
@@ -167,7 +173,7 @@ export class ModuleRegistry {
     return instance;
   }
 
-  async #evaluate(instance: ModuleInstance, staging: StagingContext | undefined): Promise<void> {
+  async #evaluate(instance: ModuleVersion, staging: StagingContext | undefined): Promise<void> {
     const started = performance.now();
     try {
       const { node } = instance;
@@ -225,21 +231,21 @@ export class ModuleRegistry {
     }
   }
 
-  async #importFrom(importer: ModuleInstance, specifier: string): Promise<unknown> {
+  async #importFrom(importer: ModuleVersion, specifier: string): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') return this.#importExternal(resolved.url);
     const node = this.ensureNode(resolved.path);
     importer.imports.set(node.id, node);
     if (!staging) node.importers.add(importer.node);
-    const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
+    const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
     if (target.status === 'failed') throw target.error;
     return staging ? node.stagingViewFor(staging) : node.live;
   }
 
-  #createRequire(importer: ModuleInstance): NodeJS.Require {
+  #createRequire(importer: ModuleVersion): NodeJS.Require {
     const native = createRequire(importer.node.id);
     const require = ((specifier: string) => {
       const staging = importer.stagingContext as StagingContext | undefined;
@@ -248,7 +254,7 @@ export class ModuleRegistry {
       const node = this.ensureNode(resolved.path);
       importer.imports.set(node.id, node);
       if (!staging) node.importers.add(importer.node);
-      const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
+      const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
       if (target.status === 'failed') throw target.error;
       if (target.transformed.format === 'esm') {
         const inCycle = importer.chain.includes(node);
@@ -270,7 +276,7 @@ export class ModuleRegistry {
     return require;
   }
 
-  #resolveFor(importer: ModuleInstance, specifier: string): ReturnType<Resolver['resolve']> {
+  #resolveFor(importer: ModuleVersion, specifier: string): ReturnType<Resolver['resolve']> {
     try {
       return this.resolver.resolve(specifier, importer.node.id);
     } catch (error) {
@@ -296,7 +302,7 @@ export class ModuleRegistry {
   }
 
   /** Wrap a throw from module code as a located HotswapError (file:line:col, code frame, cause). */
-  toEvaluationError(error: unknown, instance: ModuleInstance): HotswapError {
+  toEvaluationError(error: unknown, instance: ModuleVersion): HotswapError {
     if (isHotswapError(error)) return error;
     const location = firstProjectFrame(error, (file) => this.resolver.isProjectFile(file)) ?? { file: instance.node.id, line: 1, column: 1 };
     const message = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
@@ -313,7 +319,7 @@ export class ModuleRegistry {
    * its timers and detach its listeners. A throwing handler is reported and
    * never stops the others.
    */
-  async disposeInstance(instance: ModuleInstance, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
+  async disposeVersion(instance: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
     if (instance.disposed) return;
     instance.disposed = true;
     const callbacks = [...instance.hotState.disposeCallbacks, ...(reason === 'pruned' ? instance.hotState.pruneCallbacks : [])];
@@ -362,7 +368,7 @@ export class ModuleRegistry {
 }
 
 /** Where `specifier` is imported in the original source of `importer` (through the TS map). */
-export function importLocation(importer: ModuleInstance, specifier: string): { file: string; line: number; column: number } | undefined {
+export function importLocation(importer: ModuleVersion, specifier: string): { file: string; line: number; column: number } | undefined {
   const record = importer.transformed.imports.find((r) => r.specifier === specifier);
   if (!record) return undefined;
   const tsMap = importer.transformed.maps.at(-1);

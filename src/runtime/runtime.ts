@@ -7,9 +7,10 @@ import { statSync } from 'node:fs';
 import { resolve as resolvePath, join } from 'node:path';
 import { ERROR_CODES, HotswapError, isHotswapError } from '../errors.ts';
 import type { ReloadParticipant } from '../reload/participant.ts';
-import type { ReloadRequest } from '../reload/transaction.ts';
+import { normalizeRequest, requestFiles, type NormalizedRequest, type ReloadRequest } from '../reload/reload-request.ts';
 import { runReloadTransaction } from '../reload/transaction.ts';
-import type { ReloadResult } from '../reload/reload-result.ts';
+import type { FatalState, ReloadResult } from '../reload/reload-result.ts';
+import type { TransactionView } from '../reload/participant.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
 import { ModuleRegistry } from '../runner/module-registry.ts';
 import { Resolver } from '../runner/resolver.ts';
@@ -62,7 +63,19 @@ export interface ModuleInfo {
   error: string | undefined;
 }
 
+/** `fatal`: a module runs no good version (see `FatalState`); `failed`: the last reload failed, the last good versions serve. */
+export type RuntimeState = 'running' | 'failed' | 'fatal';
+
+export interface RuntimeStatus {
+  state: RuntimeState;
+  /** Set while the process runs no good version of a module; cleared by the next good save of it. */
+  fatal: FatalState | undefined;
+  /** Modules whose last reload failed (they keep their last good version). */
+  failing: string[];
+}
+
 export interface RuntimeStats {
+  state: RuntimeState;
   reloads: number;
   committed: number;
   failed: number;
@@ -92,6 +105,9 @@ export class Runtime {
   #closing: Promise<void> | undefined;
   readonly #counts = { committed: 0, failed: 0, skipped: 0 };
   readonly #participants: ReloadParticipant[] = [];
+  #fatal: FatalState | undefined;
+  #startedUp = false;
+  #lastFailed = false;
 
   constructor(options: RuntimeOptions = {}) {
     this.root = resolvePath(options.root ?? process.cwd());
@@ -136,6 +152,8 @@ export class Runtime {
    */
   async #loadWhileWatching<T>(path: string, settle: (error: unknown) => void): Promise<T> {
     const startedAt = Date.now();
+    const t0 = performance.now();
+    const before = this.#versionsNow();
     const watching = this.#startWatching();
     const loading = this.registry.importLive(path);
     this.#initialLoad = loading.then(
@@ -145,6 +163,7 @@ export class Runtime {
     try {
       const ns = await loading;
       settle(undefined);
+      this.#finalizeLiveLoad(path, startedAt, t0, before);
       await watching;
       this.#catchUpOnSavesDuringStart(startedAt);
       return ns as T;
@@ -159,7 +178,7 @@ export class Runtime {
   #catchUpOnSavesDuringStart(startedAt: number): void {
     if (!this.#watcher) return;
     const touched = [...this.registry.nodes.keys()].filter((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= startedAt - 1);
-    if (touched.length > 0) void this.#enqueue({ changed: touched, removed: [] });
+    if (touched.length > 0) void this.#enqueue({ changed: touched, trigger: 'watch' });
   }
 
   /**
@@ -204,12 +223,32 @@ export class Runtime {
    */
   reload(files?: string[], options: { force?: boolean } = {}): Promise<ReloadResult> {
     const paths = files?.map((f) => resolvePath(this.root, f));
-    const request: ReloadRequest = !paths
-      ? { changed: [], removed: [], force: [...this.registry.nodes.keys()] }
-      : options.force
-        ? { changed: [], removed: [], force: paths }
-        : { changed: paths, removed: [] };
+    const request: ReloadRequest = !paths ? { force: [...this.registry.nodes.keys()] } : options.force ? { force: paths } : { changed: paths };
     return this.#enqueue(request);
+  }
+
+  /**
+   * Run one transaction for `request` through the reload queue (after the reloads
+   * already queued). In-memory `sources` win over the disk. Resolves to the outcome;
+   * never rejects for a broken module.
+   */
+  request(request: ReloadRequest): Promise<ReloadResult> {
+    const abs = (f: string): string => resolvePath(this.root, f);
+    const sources = request.sources ? new Map([...request.sources].map(([f, text]) => [abs(f), text] as const)) : undefined;
+    return this.#enqueue({
+      ...request,
+      ...(request.changed ? { changed: request.changed.map(abs) } : {}),
+      ...(request.removed ? { removed: request.removed.map(abs) } : {}),
+      ...(request.added ? { added: request.added.map(abs) } : {}),
+      ...(request.force ? { force: request.force.map(abs) } : {}),
+      ...(sources ? { sources } : {}),
+    });
+  }
+
+  /** Whether every module runs a good version, and if not which. */
+  status(): RuntimeStatus {
+    const failing = [...this.registry.nodes.values()].filter((n) => n.lastError !== undefined).map((n) => n.id);
+    return { state: this.#fatal ? 'fatal' : this.#lastFailed || failing.length > 0 ? 'failed' : 'running', fatal: this.#fatal, failing };
   }
 
   /** Subscribe; returns the disposer. */
@@ -233,6 +272,7 @@ export class Runtime {
 
   stats(): RuntimeStats {
     return {
+      state: this.status().state,
       reloads: this.#reloadCount,
       ...this.#counts,
       modules: this.registry.nodes.size,
@@ -264,7 +304,7 @@ export class Runtime {
       await this.#watcher?.close();
       await this.#tail.catch(() => {});
       const nodes = [...this.registry.nodes.values()].reverse();
-      for (const node of nodes) if (node.current) await this.registry.disposeInstance(node.current, 'pruned');
+      for (const node of nodes) if (node.current) await this.registry.disposeVersion(node.current, 'pruned');
     })();
     return this.#closing;
   }
@@ -275,29 +315,83 @@ export class Runtime {
     return run;
   }
 
-  async #run(request: ReloadRequest): Promise<ReloadResult> {
+  async #run(input: ReloadRequest): Promise<ReloadResult> {
     const id = ++this.#reloadCount;
-    const files = [...request.changed, ...request.removed, ...(request.force ?? [])];
+    const request = normalizeRequest({ trigger: 'api', ...input }, (file) => this.registry.getNode(file)?.current !== undefined);
+    const files = requestFiles(request);
     if (!this.enabled || this.isClosed()) {
-      const result: ReloadResult = { id, files, startedAt: Date.now(), status: 'skipped', reason: 'not-loaded' };
+      const result: ReloadResult = { id, files, startedAt: Date.now(), trigger: request.trigger, status: 'skipped', reason: 'not-loaded' };
       return result;
     }
     this.#emit('reload:start', { id, files });
     let result: ReloadResult;
+    let view: TransactionView;
     if (this.#entryFailed && this.#entry) {
-      result = await this.#retryEntry(id, files);
+      const before = this.#versionsNow();
+      result = await this.#retryEntry(id, files, request);
+      view = this.#liveView(id, request, before);
     } else {
-      result = await runReloadTransaction({ registry: this.registry, root: this.root, entry: this.#entry, participants: this.#participants }, request, id);
+      ({ result, view } = await runReloadTransaction({ registry: this.registry, root: this.root, entry: this.#entry, participants: this.#participants }, request, id));
     }
     if (result.status === 'committed') this.#counts.committed++;
     else if (result.status === 'failed') this.#counts.failed++;
     else this.#counts.skipped++;
+    this.#track(result);
+    this.#finalize(result, view);
     this.#emit('reload', result);
     return result;
   }
 
+  /** Fatal is sticky until every module it names committed a good version again. */
+  #track(result: ReloadResult): void {
+    if (result.status === 'failed') {
+      this.#lastFailed = true;
+      if (result.fatal) this.#fatal = result.fatal;
+    } else if (result.status === 'committed') {
+      this.#lastFailed = false;
+    }
+    if (this.#fatal && this.#fatal.modules.every((file) => this.registry.getNode(file)?.fatal === undefined)) this.#fatal = undefined;
+  }
+
+  #finalize(result: ReloadResult, view: TransactionView): void {
+    for (const participant of this.#participants.slice()) {
+      try {
+        participant.finalize?.(result, view);
+      } catch (error) {
+        this.#emit('error', new HotswapError(ERROR_CODES.HOT_CALLBACK, `Reload participant ${participant.name} threw in finalize: ${String(error)}`, { cause: error }));
+      }
+    }
+  }
+
+  /** Participants hear of a live load like of a transaction: the start-up load has trigger `startup`. */
+  #finalizeLiveLoad(path: string, startedAt: number, t0: number, before: Map<string, number | undefined>): void {
+    const request = normalizeRequest({ added: [path], trigger: this.#startedUp ? 'api' : 'startup' }, () => false);
+    this.#startedUp = true;
+    const view = this.#liveView(0, request, before);
+    const total = performance.now() - t0;
+    const updated = view.staged.map((s) => ({ file: s.file, version: s.version }));
+    this.#finalize({ id: 0, files: [path], startedAt, trigger: request.trigger, status: 'committed', updated, rerun: [], pruned: [], timings: { stage: total, validate: 0, commit: 0, dispose: 0, total } }, view);
+  }
+
+  #versionsNow(): Map<string, number | undefined> {
+    return new Map([...this.registry.nodes.values()].map((n) => [n.id, n.current?.version] as const));
+  }
+
+  /** What participants see of a live load (the start-up load, a root loaded later): the versions it created. */
+  #liveView(id: number, request: NormalizedRequest, before: Map<string, number | undefined>): TransactionView {
+    const created = [...this.registry.nodes.values()].filter((n) => n.current && n.current.status === 'evaluated' && before.get(n.id) !== n.current.version);
+    const staged = created.map((n) => {
+      const version = n.current as NonNullable<ModuleNode['current']>;
+      return { file: n.id, namespace: n.live, version: version.version, hash: version.hash, source: version.source };
+    });
+    const refuse = (): never => {
+      throw new HotswapError(ERROR_CODES.USAGE, 'A live load has ended: load() and rerun() work only inside a transaction', { hint: 'Call them from prepare().' });
+    };
+    return { id, trigger: request.trigger, caller: request.caller, reason: request.reason, files: requestFiles(request), staged, removed: [], added: [], load: refuse, rerun: refuse };
+  }
+
   /** The app never started: every change is a new attempt to start it. */
-  async #retryEntry(id: number, files: string[]): Promise<ReloadResult> {
+  async #retryEntry(id: number, files: string[], request: NormalizedRequest): Promise<ReloadResult> {
     const startedAt = Date.now();
     const t0 = performance.now();
     const entry = this.#entry as ModuleNode;
@@ -306,11 +400,11 @@ export class Runtime {
       this.#entryFailed = false;
       const total = performance.now() - t0;
       const updated = [...this.registry.nodes.values()].filter((n) => n.current).map((n) => ({ file: n.id, version: n.current?.version ?? 0 }));
-      return { id, files, startedAt, status: 'committed', updated, rerun: [], pruned: [], timings: { stage: total, validate: 0, commit: 0, dispose: 0, total } };
+      return { id, files, startedAt, trigger: request.trigger, status: 'committed', updated, rerun: [], pruned: [], timings: { stage: total, validate: 0, commit: 0, dispose: 0, total } };
     } catch (caught) {
       this.#forgetFailedLiveLoad();
       const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, String(caught), { cause: caught });
-      return { id, files, startedAt, status: 'failed', error, restored: false, timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: performance.now() - t0 } };
+      return { id, files, startedAt, trigger: request.trigger, status: 'failed', error, phase: 'stage', restored: false, timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: performance.now() - t0 } };
     }
   }
 
@@ -318,7 +412,7 @@ export class Runtime {
   #forgetFailedLiveLoad(): void {
     for (const node of this.registry.nodes.values()) {
       if (node.current && node.current.status !== 'evaluated') {
-        void this.registry.disposeInstance(node.current, 'aborted');
+        void this.registry.disposeVersion(node.current, 'aborted');
         node.current = undefined;
         node.syncViews();
       }
@@ -337,7 +431,7 @@ export class Runtime {
         await this.#initialLoad;
         this.#emit('change', set);
         if (set.added.length > 0 || set.removed.length > 0) this.registry.resolver.clear();
-        await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added });
+        await this.#enqueue({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added, trigger: 'watch' });
       },
       onError: (error) => this.#emit('error', new HotswapError(ERROR_CODES.USAGE, `Watcher error: ${error.message}`, { cause: error })),
     });
@@ -347,7 +441,7 @@ export class Runtime {
   #invalidate(node: ModuleNode, message: string | undefined): void {
     this.registry.emitHotEvent('hotswap:invalidate', { file: node.id, message });
     const importers = [...node.importers].map((n) => n.id);
-    if (importers.length > 0) void this.#enqueue({ changed: [], removed: [], force: importers });
+    if (importers.length > 0) void this.#enqueue({ force: importers, trigger: 'api', reason: `invalidated by ${node.id}${message === undefined ? '' : `: ${message}`}` });
   }
 
   #emit<E extends RuntimeEventName>(event: E, payload: RuntimeEvents[E]): void {

@@ -7,7 +7,7 @@ export interface StatusFlags {
   cwd?: string;
 }
 
-const DOT = { running: color('green', '●'), reloading: color('yellow', '●'), degraded: color('red', '●') } as const;
+const DOT = { running: color('green', '●'), reloading: color('yellow', '●'), degraded: color('red', '●'), fatal: color('red', '✗') } as const;
 
 export async function statusCommand(flags: StatusFlags): Promise<void> {
   const client = clientFor(flags);
