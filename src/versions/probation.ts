@@ -75,7 +75,7 @@ export class Probation {
   /** One decision round (the interval calls it; tests may too). */
   tick(): void {
     const now = this.#now();
-    for (const watched of [...this.#watching.values()]) {
+    for (const watched of this.#watching.values()) {
       const sample = watched.sample();
       if (this.isFailing(sample)) {
         this.#watching.delete(watched.file);

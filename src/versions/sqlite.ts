@@ -5,7 +5,9 @@
  * Loaded through `process.getBuiltinModule` so a Node without it is an error
  * we can report (history off), not a failed static import of the CLI.
  */
-type Sqlite = typeof import('node:sqlite');
+import type * as SqliteModule from 'node:sqlite';
+
+type Sqlite = typeof SqliteModule;
 
 let loaded: Sqlite | undefined;
 
