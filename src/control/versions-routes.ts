@@ -8,7 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
-import { ERROR_CODES, isHotswapError, serializeError } from '../errors.ts';
+import { ERROR_CODES, isHotswapError, serializeError, type SerializedError } from '../errors.ts';
 import type { TokenScope } from './auth.ts';
 import type { EventFeed } from './event-feed.ts';
 import { describeIssues } from './schemas.ts';
@@ -53,7 +53,7 @@ export function registerVersionRoutes(app: Hono<Env>, feed: EventFeed, fail: Fai
   const thrown = (c: Context, error: unknown): Response => {
     if (!isHotswapError(error)) throw error;
     const status = error.code === ERROR_CODES.VERSION_NOT_FOUND ? 404 : error.code === ERROR_CODES.VERSIONS_UNAVAILABLE ? 503 : 400;
-    return c.json({ error: serializeError(error) }, status);
+    return c.json({ error: relError(serializeError(error), (f) => feed.rel(f)) }, status);
   };
   const body = async <S extends v.GenericSchema>(c: Context, schema: S, hint: string): Promise<v.InferOutput<S> | Response> => {
     if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) return fail(c, 415, ERROR_CODES.CONTROL_BAD_REQUEST, 'The body must be JSON (Content-Type: application/json)', hint);
@@ -118,7 +118,7 @@ export function registerVersionRoutes(app: Hono<Env>, feed: EventFeed, fail: Fai
       // Throws before anything runs when the target is unknown or outside the roots.
       findVersion(versions.service, input.target);
       const outcome = await versions.rollback(input.target, { caller: caller(c, input.user), reason: input.reason });
-      return c.json({ outcome: { ...outcome, version: outcome.version ? present(versions, outcome.version) : null } });
+      return c.json({ outcome: { ...outcome, error: outcome.error && relError(outcome.error, (f) => feed.rel(f)), version: outcome.version ? present(versions, outcome.version) : null } });
     } catch (error) {
       return thrown(c, error);
     }
@@ -131,7 +131,7 @@ export function registerVersionRoutes(app: Hono<Env>, feed: EventFeed, fail: Fai
     if (input instanceof Response) return input;
     try {
       const outcome = await versions.apply({ module: input.module, code: input.code, mode: input.mode, from: input.from, reason: input.reason, caller: caller(c, input.user), dryRun: input.dryRun, expectHash: input.expectHash });
-      return c.json({ outcome: { ...outcome, version: outcome.version ? present(versions, outcome.version) : null } });
+      return c.json({ outcome: { ...outcome, error: outcome.error && relError(outcome.error, (f) => feed.rel(f)), version: outcome.version ? present(versions, outcome.version) : null } });
     } catch (error) {
       return thrown(c, error);
     }
@@ -145,6 +145,11 @@ export function registerVersionRoutes(app: Hono<Env>, feed: EventFeed, fail: Fai
     const removed = versions.service.store?.prune(input.keep ?? versions.service.keep) ?? { versions: 0, sources: 0 };
     return c.json({ removed, keep: input.keep ?? versions.service.keep });
   });
+}
+
+/** Errors name project files by their project-relative path, as everywhere in the control API. */
+function relError(error: SerializedError, rel: (file: string) => string): SerializedError {
+  return error.location ? { ...error, location: { ...error.location, file: rel(error.location.file) } } : error;
 }
 
 /** A row as the API shows it: plus whether it is what runs now. */

@@ -15,7 +15,11 @@ export function createCheckParticipant(registry: ModuleRegistry, root: string, t
     async prepare(tx: TransactionView): Promise<void> {
       for (const staged of tx.staged) {
         const instance = registry.getNode(staged.file)?.staged;
-        for (const check of instance?.hotState.checks ?? []) await runCheck(registry, root, staged.file, () => check(staged.namespace as Record<string, unknown>), timeoutMs);
+        if (!instance || instance.hotState.checks.length === 0) continue;
+        // The staged version's own values: a function export read through a namespace is the
+        // module's stable forwarder, which still calls the committed version until the swap.
+        const exports = Object.fromEntries(instance.exportNames().map((name) => [name, instance.rawExport(name)]));
+        for (const check of instance.hotState.checks) await runCheck(registry, root, staged.file, () => check(exports), timeoutMs);
       }
     },
   };

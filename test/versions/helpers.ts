@@ -11,10 +11,11 @@ import { runCli, spawnCli, tempDir, writeFiles, type CliProcess } from '../contr
 
 export const MAIN = `import { createServer } from 'node:http';
 import * as engine from './lib/engine.ts';
+import { userTag } from './lib/user.ts';
 
 const server = createServer((req, res) => {
   const name = (req.url ?? '/').slice(1);
-  const handler = (engine as Record<string, unknown>)[name];
+  const handler = name === 'userTag' ? userTag : (engine as Record<string, unknown>)[name];
   if (typeof handler !== 'function') return void res.end('missing');
   try {
     res.end(String(handler()));
@@ -35,6 +36,12 @@ export const ENGINE = `export function engineVersion(): string {
 }
 `;
 
+export const USER = `import { engineVersion } from './engine.ts';
+export function userTag(): string {
+  return 'user:' + engineVersion();
+}
+`;
+
 export interface VersionApp {
   dir: string;
   app: CliProcess;
@@ -51,7 +58,7 @@ export function sha(text: string): string {
 
 export async function startVersionApp(files: Record<string, string> = {}, versions: Record<string, unknown> = { windowMs: 300 }): Promise<VersionApp> {
   const dir = tempDir('hotswap-versions-');
-  writeFiles(dir, { 'package.json': JSON.stringify({ type: 'module', hotswap: { versions } }), 'main.ts': MAIN, 'lib/engine.ts': ENGINE, ...files });
+  writeFiles(dir, { 'package.json': JSON.stringify({ type: 'module', hotswap: { versions } }), 'main.ts': MAIN, 'lib/engine.ts': ENGINE, 'lib/user.ts': USER, ...files });
   const app = spawnCli(['run', 'main.ts'], { cwd: dir });
   const [, url] = (await app.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 'the app to listen')) as RegExpMatchArray & [string, string];
   await app.waitFor(/control http:\/\/127\.0\.0\.1:\d+/, 'the control server');

@@ -21,7 +21,7 @@ test('startup, watch, apply and rollback rows; one source per hash', async () =>
   const runtime = createRuntime({ root: dir, cacheDir: false, watch: { settleMs: 10 } });
   const versions = attachVersions(runtime, { windowMs: 60_000 });
   const store = versions.service.store;
-  assert.ok(store, versions.service.unavailable);
+  assert.ok(store, versions.service.unavailable ?? 'no store');
   try {
     const main = await runtime.import<{ read(): string }>('main.ts');
     const startup = store.history();
