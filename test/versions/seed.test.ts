@@ -54,3 +54,13 @@ test('apply --mode append, history, rollback <parent>', async () => {
   assert.equal(rollback?.hash, sha(ENGINE));
   assert.equal(rollback?.parentId, apply.id);
 });
+
+test('apply --mode export:<name> changes only that declaration on disk and in the running code', async () => {
+  const before = v.read('lib/engine.ts');
+  writeFileSync(join(v.dir, 'fix.ts'), "// a comment that is not copied\nexport function engineVersion(): string {\n  return 'v2';\n}\n");
+  const result = await v.cli('apply', 'lib/engine.ts', '--mode', 'export:engineVersion', '--from', 'fix.ts', '--yes', '--no-wait');
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.equal(v.read('lib/engine.ts'), before.replace("return 'v1';", "return 'v2';"));
+  assert.equal((await v.call('engineVersion')).body, 'v2');
+  assert.equal((await v.call('userTag')).body, 'user:v2');
+});
