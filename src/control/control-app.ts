@@ -38,6 +38,8 @@ const STATIC_ROUTES: Record<string, string> = {
   '/dashboard.css': 'dashboard.css',
   '/dashboard.js': 'dashboard.js',
   '/graph.js': 'graph.js',
+  '/history.js': 'history.js',
+  '/history.css': 'history.css',
   '/panel.js': 'panel.js',
   '/favicon.svg': 'favicon.svg',
 };

@@ -2,6 +2,7 @@
 // so the token travels in the Authorization header and never in a URL); the graph and the
 // module list are fetched again only when an event says they changed. No polling.
 import { createGraphView } from './graph.js';
+import { createHistoryView } from './history.js';
 
 const TOKEN_KEY = 'hotswap.token';
 const FEED_LIMIT = 60;
@@ -145,7 +146,7 @@ function entryNode(type, d, at) {
   const li = h(
     'li',
     { class: `entry ${kind}`, 'data-id': d.id ?? '' },
-    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: kind === 'event' ? JSON.stringify(d.detail ?? d) : files }), h('time', { text: fmtClock(at) })),
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: kind === 'event' ? (d.detail?.text ?? JSON.stringify(d.detail ?? d)) : files }), h('time', { text: fmtClock(at) })),
   );
   if (kind === 'committed') {
     const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4);
@@ -180,6 +181,7 @@ function addFeedEvent(type, data, at) {
 
 // --- modules and graph
 let graphView;
+let historyView;
 let refreshQueued = null;
 
 function refreshModules() {
@@ -280,6 +282,7 @@ function handle(type, data, id) {
     default:
       addFeedEvent(type, data, data.at ?? Date.now());
       if (type === 'reload:committed' || type === 'reload:failed' || type === 'file') refreshModules();
+      if (type === 'reload:committed' || type.startsWith('versions:')) historyView.changed();
   }
 }
 
@@ -341,18 +344,22 @@ async function connect() {
 
 // --- tabs
 function selectTab(name) {
-  for (const tab of ['graph', 'modules']) {
+  for (const tab of ['graph', 'modules', 'history']) {
     $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
     $(`view-${tab}`).hidden = tab !== name;
   }
   $('legend').hidden = name !== 'graph';
   if (name === 'graph') graphView.fit();
+  if (name === 'history') historyView.show();
+  else historyView.hide();
 }
 
 async function start() {
   graphView = createGraphView($('graph'), { onSelect: showModuleInfo });
   $('tab-graph').addEventListener('click', () => selectTab('graph'));
   $('tab-modules').addEventListener('click', () => selectTab('modules'));
+  historyView = createHistoryView($('view-history'), { api, h, toast });
+  $('tab-history').addEventListener('click', () => selectTab('history'));
   $('graph-fit').addEventListener('click', () => graphView.fit());
   $('reload-all').addEventListener('click', () => reload({}));
   if (!token) return showAuth();
