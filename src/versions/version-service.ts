@@ -45,6 +45,8 @@ export class VersionService {
   /** Files whose running code differs from the disk after an automatic rollback in `run`. */
   readonly diverged = new Map<string, { running: string; disk: string }>();
   readonly #listeners = new Set<VersionListener>();
+  /** Recorded batches since retention last ran (it runs at start and every 25 batches). */
+  #sincePrune = 0;
   readonly #disposers: (() => void)[] = [];
   /** Set by the rollback machinery (live-change.ts); called when a version in probation fails. */
   onFailing: ((row: VersionRow, sample: CallSample) => void) | undefined;
@@ -61,6 +63,11 @@ export class VersionService {
     }
     this.store = store;
     this.unavailable = unavailable;
+    try {
+      store?.prune(this.keep);
+    } catch {
+      // retention is housekeeping: a store that cannot prune still records
+    }
     this.probation = new Probation(
       { windowMs: options.windowMs ?? DEFAULT_PROBATION.windowMs, maxErrorRate: options.maxErrorRate ?? DEFAULT_PROBATION.maxErrorRate, minCalls: options.minCalls ?? DEFAULT_PROBATION.minCalls },
       { stable: (watched, sample) => this.#stable(watched, sample), failing: (watched, sample) => this.#failing(watched, sample) },
@@ -167,6 +174,14 @@ export class VersionService {
       this.#watch(row);
     }
     if (recorded.length > 0) this.emit({ type: 'recorded', versions: recorded });
+    if (recorded.length > 0 && ++this.#sincePrune >= 25) {
+      this.#sincePrune = 0;
+      try {
+        store.prune(this.keep);
+      } catch (error) {
+        this.emit({ type: 'error', message: `retention failed: ${String(error)}` });
+      }
+    }
   }
 
   #watch(row: VersionRow): void {

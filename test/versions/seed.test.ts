@@ -64,3 +64,14 @@ test('apply --mode export:<name> changes only that declaration on disk and in th
   assert.equal((await v.call('engineVersion')).body, 'v2');
   assert.equal((await v.call('userTag')).body, 'user:v2');
 });
+
+test('versions prune keeps every stable version and what runs', async () => {
+  const before = await history(v, 'lib/engine.ts');
+  const result = await v.cli('versions', 'prune', '--keep', '1');
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /pruned \d+ version\(s\) and \d+ unused source\(s\); kept the newest 1 per module and every stable one/);
+  const after = await history(v, 'lib/engine.ts');
+  for (const row of before.filter((r) => r.state === 'stable')) assert.ok(after.some((r) => r.id === row.id), `stable #${row.id} kept`);
+  assert.equal(after[0]?.id, before[0]?.id, 'the running version is kept');
+  assert.ok(after.length <= before.length);
+});
