@@ -13,6 +13,7 @@ import type { ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { sha256 } from '../shared/hash.ts';
 import { readFileSync } from 'node:fs';
+import { controlProviders } from '../control/providers.ts';
 import { createCheckParticipant } from './check-participant.ts';
 import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
 import { VersionStore, type Trigger, type VersionRow } from './version-store.ts';
@@ -189,17 +190,22 @@ export class VersionService {
     const instance = this.runtime.registry.getNode(file)?.current;
     if (!instance) return;
     const calls = instance.calls;
-    const base = { calls: calls.calls, errors: calls.errors };
+    // A plugin file's handlers are closures the plugin host calls and counts, not exports.
+    const plugin = (): { calls: number; errors: number } => pluginTotals(file);
+    const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
     this.probation.watch({
       id: row.id,
       file,
       startedAt: Date.now(),
-      sample: () => ({
-        calls: calls.calls - base.calls,
-        errors: calls.errors - base.errors,
-        inFlight: calls.inFlight,
-        meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
-      }),
+      sample: () => {
+        const p = plugin();
+        return {
+          calls: calls.calls - base.calls + (p.calls - base.plugin.calls),
+          errors: calls.errors - base.errors + (p.errors - base.plugin.errors),
+          inFlight: calls.inFlight,
+          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
+        };
+      },
     });
   }
 
@@ -218,4 +224,11 @@ export class VersionService {
     this.emit({ type: 'failing', version: row, sample });
     this.onFailing?.(row, sample);
   }
+}
+
+/** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
+function pluginTotals(file: string): { calls: number; errors: number } {
+  const stats = controlProviders().find((p) => p.name === 'plugins')?.stats?.();
+  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number }[]).find((p) => p.file === file) : undefined;
+  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0 };
 }
