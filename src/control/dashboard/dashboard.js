@@ -168,6 +168,7 @@ function entryNode(type, d, at) {
 
 function addFeedEvent(type, data, at) {
   if (type === 'file' || type === 'error') return; // file events are folded into their reload; runtime errors show in status
+  if (type === 'versions:recorded' || type === 'versions:stable') return; // routine: the history tab shows them
   const feed = $('feed');
   const node = entryNode(type, data, at);
   const existing = data.id !== undefined ? state.entries.get(data.id) : undefined;
