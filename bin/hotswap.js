@@ -2,9 +2,28 @@
 // Runs the compiled dist/ (what npm installs; ~0.4 s faster to start than having Node strip
 // the types of ~90 source files). In a source checkout, src/ runs instead whenever a source
 // file is newer than the build, so a stale build never runs.
+// Written for any Node that can load an ES module, so an old Node gets one clear line, not a crash.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const MINIMUM = [22, 13, 0];
+
+function isSupported(version) {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < MINIMUM.length; i++) {
+    if (parts[i] !== MINIMUM[i]) return parts[i] > MINIMUM[i];
+  }
+  return true;
+}
+
+if (!isSupported(process.versions.node)) {
+  process.stderr.write(
+    `[hotswap] ✗ HS_NODE_VERSION: hotswap needs Node.js >= ${MINIMUM.join('.')}, but this is Node.js ${process.version} (${process.execPath}). ` +
+      'Install a current LTS (nodejs.org, or nvm install --lts / fnm / volta), or pin one in the project: npm i -D node@22.\n',
+  );
+  process.exit(1);
+}
 
 const sourceDir = fileURLToPath(new URL('../src/', import.meta.url));
 const source = new URL('../src/cli/bin.ts', import.meta.url);

@@ -3,7 +3,6 @@
  * (status, reload, graph, logs) and `doctor`. Each lives in ./commands/.
  */
 import type { CAC } from 'cac';
-import { installControlHook } from '../control/attach.ts';
 import { doctorCommand, type DoctorFlags } from './commands/doctor.ts';
 import { graphCommand, type GraphFlags } from './commands/graph.ts';
 import { logsCommand, type LogsFlags } from './commands/logs.ts';
@@ -15,13 +14,12 @@ import { rollbackCommand, type RollbackFlags } from './commands/rollback.ts';
 import { versionsCommand, type VersionsFlags } from './commands/versions.ts';
 
 export function registerCommands(cli: CAC): void {
-  // `hotswap run` starts the control server after the app through runHooks.afterStart.
-  installControlHook();
   const cwd = '--cwd <dir>';
   const cwdHelp = 'Project directory of the running process (default: the current directory or the nearest parent with .hotswap/control.json)';
   cli
     .command('status', 'Show the state of the running process: reloads, errors, timings')
     .option('--json', 'Print the status and stats as JSON')
+    .option('--gc', 'Collect garbage in the process first, so the leak lines list only versions really held')
     .option(cwd, cwdHelp)
     .action((flags: StatusFlags) => statusCommand(flags));
   cli

@@ -5,7 +5,6 @@
  */
 import { resolve as resolvePath, sep } from 'node:path';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { ERROR_CODES } from '../errors.ts';
 import { loadAssets } from './assets.ts';
@@ -13,7 +12,9 @@ import { classifyOrigin, scopeOf, selfHosts, type ControlTokens, type TokenScope
 import { describeReload, type EventFeed } from './event-feed.ts';
 import { streamEvents } from './event-stream.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
+import { isJsonContentType, readBodyLimited } from './read-body.ts';
 import { describeIssues, ReloadBodySchema } from './schemas.ts';
+import { leaksSnapshot } from './leaks-snapshot.ts';
 import { registerVersionRoutes } from './versions-routes.ts';
 import { graphSnapshot, modulesSnapshot, statsSnapshot, statusSnapshot } from './snapshots.ts';
 
@@ -62,7 +63,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   const assets = loadAssets();
   const app = new Hono<Env>();
 
-  app.onError((error, c) => fail(c, 500, 'HS_INTERNAL', `Internal error in the control server: ${error.message}`, 'This is a bug in hotswap; the app itself is not affected.'));
+  app.onError((error, c) => fail(c, 500, ERROR_CODES.INTERNAL, `Internal error in the control server: ${error.message}`, 'This is a bug in hotswap; the app itself is not affected.'));
   app.notFound((c) => fail(c, 404, ERROR_CODES.CONTROL_NOT_FOUND, `No route ${c.req.method} ${c.req.path}`, 'See docs/control-api.md for the endpoints.'));
 
   // guard: runs before anything else, so a refused request never reaches a route
@@ -131,6 +132,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   app.get('/api/stats', (c) => c.json(statsSnapshot(feed)));
   app.get('/api/modules', (c) => c.json({ modules: modulesSnapshot(feed) }));
   app.get('/api/graph', (c) => c.json(graphSnapshot(feed)));
+  app.get('/api/leaks', async (c) => c.json(await leaksSnapshot(feed, c.req.query('gc') === '1')));
   app.get('/metrics', (c) => c.body(renderMetrics(feed), 200, { 'Content-Type': METRICS_CONTENT_TYPE }));
   app.get('/api/events/recent', (c) => {
     const after = toInt(c.req.query('after')) ?? 0;
@@ -139,48 +141,54 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   });
   app.get('/api/events', (c) => streamEvents(c, feed, { heartbeatMs: options.heartbeatMs ?? 15_000, after: toInt(c.req.header('last-event-id') ?? c.req.query('after')) }));
 
-  app.post(
-    '/api/reload',
-    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => fail(c, 413, ERROR_CODES.CONTROL_BAD_REQUEST, `Request body is larger than ${maxBodyBytes} bytes`, 'Send { "file": "<path>" }, { "module": "<path>" } or {}.') }),
-    async (c) => {
-      const text = await c.req.text();
-      let body: unknown = {};
-      if (text.trim() !== '') {
-        if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
-          return fail(c, 415, ERROR_CODES.CONTROL_BAD_REQUEST, 'The body must be JSON (Content-Type: application/json)', 'Send { "file": "<path>" }, { "module": "<path>" } or {}.');
-        }
-        try {
-          body = JSON.parse(text);
-        } catch (error) {
-          return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, `Malformed JSON body: ${(error as Error).message}`, 'Send { "file": "<path>" }, { "module": "<path>" } or {}.');
-        }
+  app.post('/api/reload', async (c) => {
+    const hint = 'Send { "file": "<path>" }, { "module": "<path>" } or {}.';
+    const type = c.req.header('content-type');
+    // A declared type must be JSON even for an empty body; an undeclared one is fine only without a body.
+    if (type !== undefined && !isJsonContentType(type)) {
+      return fail(c, 415, ERROR_CODES.CONTROL_BAD_REQUEST, `The body must be JSON (Content-Type: application/json), not ${JSON.stringify(type.slice(0, 100))}`, hint);
+    }
+    const read = await readBodyLimited(c.req.raw, maxBodyBytes);
+    if (!read.ok) {
+      return read.reason === 'too-large'
+        ? fail(c, 413, ERROR_CODES.CONTROL_BAD_REQUEST, `Request body is larger than ${maxBodyBytes} bytes`, hint)
+        : fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, 'The body is not valid UTF-8', hint);
+    }
+    const text = read.text;
+    let body: unknown = {};
+    if (text.trim() !== '') {
+      if (type === undefined) return fail(c, 415, ERROR_CODES.CONTROL_BAD_REQUEST, 'The body must be JSON (Content-Type: application/json)', hint);
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, `Malformed JSON body: ${(error as Error).message}`, hint);
       }
-      // valibot's object schemas take arrays too (typeof [] is 'object')
-      if (Array.isArray(body)) return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, 'Invalid reload request: the body must be a JSON object, not an array', 'Send { "file": "<path>" }, { "module": "<path>" } or {} (everything).');
-      const parsed = v.safeParse(ReloadBodySchema, body);
-      if (!parsed.success) {
-        return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, `Invalid reload request: ${describeIssues(parsed.issues)}`, 'Send { "file": "<path>" }, { "module": "<path>" } or {} (everything).');
+    }
+    // valibot's object schemas take arrays too (typeof [] is 'object')
+    if (Array.isArray(body)) return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, 'Invalid reload request: the body must be a JSON object, not an array', 'Send { "file": "<path>" }, { "module": "<path>" } or {} (everything).');
+    const parsed = v.safeParse(ReloadBodySchema, body);
+    if (!parsed.success) {
+      return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, `Invalid reload request: ${describeIssues(parsed.issues)}`, 'Send { "file": "<path>" }, { "module": "<path>" } or {} (everything).');
+    }
+    const { file, module } = parsed.output;
+    let files: string[] | undefined;
+    if (file !== undefined) {
+      const abs = resolvePath(runtime.root, file);
+      if (!runtime.roots.some((root) => abs === root || abs.startsWith(root + sep))) {
+        return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, `${file} is outside the project roots (${runtime.roots.join(', ')})`, 'Give a path inside a root, relative to the project directory.');
       }
-      const { file, module } = parsed.output;
-      let files: string[] | undefined;
-      if (file !== undefined) {
-        const abs = resolvePath(runtime.root, file);
-        if (!runtime.roots.some((root) => abs === root || abs.startsWith(root + sep))) {
-          return fail(c, 400, ERROR_CODES.CONTROL_BAD_REQUEST, `${file} is outside the project roots (${runtime.roots.join(', ')})`, 'Give a path inside a root, relative to the project directory.');
-        }
-        files = [abs];
-      } else if (module !== undefined) {
-        const abs = resolvePath(runtime.root, module);
-        if (!runtime.modules().some((m) => m.file === abs)) {
-          return fail(c, 404, ERROR_CODES.CONTROL_NOT_FOUND, `No loaded module ${module}`, 'GET /api/modules lists the loaded modules (paths relative to the project).');
-        }
-        files = [abs];
+      files = [abs];
+    } else if (module !== undefined) {
+      const abs = resolvePath(runtime.root, module);
+      if (!runtime.modules().some((m) => m.file === abs)) {
+        return fail(c, 404, ERROR_CODES.CONTROL_NOT_FOUND, `No loaded module ${module}`, 'GET /api/modules lists the loaded modules (paths relative to the project).');
       }
-      // A module reload re-runs it even when its source did not change; a file reload skips a no-op.
-      const result = await runtime.reload(files, { force: module !== undefined });
-      return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
-    },
-  );
+      files = [abs];
+    }
+    // A module reload re-runs it even when its source did not change; a file reload skips a no-op.
+    const result = await runtime.reload(files, { force: module !== undefined });
+    return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
+  });
 
   registerVersionRoutes(app, feed, fail);
 

@@ -41,6 +41,7 @@ export function connectControl(cwd: string): ControlClient {
       hint: 'Start the app again with hotswap run <entry>; the stale control.json is replaced then.',
     });
   }
+  assertLoopback(info.url, project);
   const headers = { authorization: `Bearer ${token}` };
 
   const call = async (path: string, init: RequestInit): Promise<Response> => {
@@ -81,6 +82,31 @@ export function connectControl(cwd: string): ControlClient {
       }
     },
   };
+}
+
+/**
+ * The admin token goes only to this machine: a control.json naming any other
+ * host (tampered with, or copied from elsewhere) is refused before a request.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' || parsed.username !== '' || parsed.password !== '') return false;
+  const host = parsed.hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]') return true;
+  // WHATWG URL parsing has already normalized every IPv4 spelling (0x7f.1, 2130706433) to dotted decimal
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function assertLoopback(url: string, project: string): void {
+  if (isLoopbackUrl(url)) return;
+  throw new HotswapError(ERROR_CODES.UNSAFE_FILE, `${controlPaths(project).info} names ${JSON.stringify(url)}, which is not a loopback http address: the admin token is sent only to 127.0.0.0/8, ::1 or localhost`, {
+    hint: 'The file was not written by hotswap run (it always names http://127.0.0.1:<port>): delete .hotswap/ and start the app again.',
+  });
 }
 
 /** Server-Sent Events from a byte stream (comments and retry lines skipped). */

@@ -3,7 +3,9 @@
  * in flight, the last outcome, the current error, recent phase timings and a
  * ring of recent events (for `logs` and for clients that reconnect with
  * `Last-Event-ID`). Events carry project-relative paths and serialized errors,
- * ready for JSON.
+ * ready for JSON. The ring is bounded in bytes as well as in count, and one
+ * event in bytes (a larger one keeps its type and scalars and says it was
+ * cut): events are replayed to every reconnecting stream.
  */
 import { relativePath, serializeError, type SerializedError } from '../errors.ts';
 import type { PhaseTimings, ReloadResult } from '../reload/reload-result.ts';
@@ -50,6 +52,10 @@ export interface EventFeedOptions {
   runtime: Runtime;
   /** Ring size of recent events. @default 500 */
   capacity?: number;
+  /** Largest event, bytes of JSON; a larger one is cut down. @default 65536 */
+  maxEventBytes?: number;
+  /** Bytes of JSON the ring may hold; the oldest events go first. @default 1 MiB */
+  maxBufferBytes?: number;
 }
 
 export class EventFeed {
@@ -64,7 +70,12 @@ export class EventFeed {
   /** Error of the last failed reload; cleared by the next committed one. */
   currentError: SerializedError | undefined;
   readonly #capacity: number;
+  readonly #maxEventBytes: number;
+  readonly #maxBufferBytes: number;
   readonly #events: FeedEvent[] = [];
+  /** JSON size of each kept event, same order as #events. */
+  readonly #sizes: number[] = [];
+  #bytes = 0;
   #seq = 0;
   readonly #listeners = new Set<(event: FeedEvent) => void>();
   readonly #disposers: (() => void)[] = [];
@@ -73,6 +84,8 @@ export class EventFeed {
   constructor(options: EventFeedOptions) {
     this.runtime = options.runtime;
     this.#capacity = options.capacity ?? 500;
+    this.#maxEventBytes = options.maxEventBytes ?? 64 * 1024;
+    this.#maxBufferBytes = options.maxBufferBytes ?? 1024 * 1024;
     const { runtime } = this;
     this.#disposers.push(
       runtime.on('reload:start', ({ id, files }) => {
@@ -94,15 +107,28 @@ export class EventFeed {
     return relativePath(file, this.runtime.root);
   }
 
-  /** Recent events after `afterSeq` (all kept ones by default), oldest first, at most `limit`. */
-  recent(afterSeq = 0, limit = this.#capacity): FeedEvent[] {
-    const after = this.#events.filter((e) => e.seq > afterSeq);
-    return after.slice(Math.max(0, after.length - limit));
+  /** Recent events after `afterSeq` (all kept ones by default), oldest first: the newest `limit` that fit in `maxBytes` of JSON. */
+  recent(afterSeq = 0, limit = this.#capacity, maxBytes = Infinity): FeedEvent[] {
+    let first = this.#events.length;
+    let bytes = 0;
+    while (first > 0 && this.#events.length - first < limit) {
+      const event = this.#events[first - 1];
+      const size = this.#sizes[first - 1] ?? 0;
+      if (!event || event.seq <= afterSeq || bytes + size > maxBytes) break;
+      bytes += size;
+      first--;
+    }
+    return this.#events.slice(first);
   }
 
   /** Sequence number of the newest event (0 before the first). */
   get lastSeq(): number {
     return this.#seq;
+  }
+
+  /** Bytes of JSON the kept events take (bounded by `maxBufferBytes`). */
+  get bufferedBytes(): number {
+    return this.#bytes;
   }
 
   /** Open subscriptions (event streams): a closed stream must bring this back down. */
@@ -163,9 +189,21 @@ export class EventFeed {
   }
 
   #push(type: string, data: Record<string, unknown>): void {
-    const event: FeedEvent = { seq: ++this.#seq, type, at: Date.now(), data };
+    const seq = ++this.#seq;
+    const at = Date.now();
+    let size = jsonBytes({ seq, type, at, data });
+    if (size > this.#maxEventBytes) {
+      data = cutDown(data, size, this.#maxEventBytes);
+      size = jsonBytes({ seq, type, at, data });
+    }
+    const event: FeedEvent = { seq, type, at, data };
     this.#events.push(event);
-    if (this.#events.length > this.#capacity) this.#events.shift();
+    this.#sizes.push(size);
+    this.#bytes += size;
+    while (this.#events.length > this.#capacity || (this.#bytes > this.#maxBufferBytes && this.#events.length > 1)) {
+      this.#events.shift();
+      this.#bytes -= this.#sizes.shift() ?? 0;
+    }
     for (const listener of this.#listeners) {
       try {
         listener(event);
@@ -189,6 +227,7 @@ export function describeReload(result: ReloadResult, rel: (file: string) => stri
           rerun: result.rerun.map((r) => ({ path: rel(r.file), reason: r.reason })),
           pruned: result.pruned.map(rel),
           timings: roundTimings(result.timings),
+          ...(result.warnings ? { warnings: result.warnings.map((w) => ({ path: rel(w.file), message: w.message })) } : {}),
         },
       };
     case 'failed':
@@ -221,6 +260,25 @@ function serializeRelative(error: unknown, rel: (file: string) => string): Seria
 export function roundTimings(timings: PhaseTimings): PhaseTimings {
   const r = (n: number): number => Math.round(n * 1000) / 1000;
   return { stage: r(timings.stage), validate: r(timings.validate), commit: r(timings.commit), dispose: r(timings.dispose), total: r(timings.total) };
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+/**
+ * An event too large to keep: its short scalar fields stay (id, status, code…),
+ * everything else is replaced by a note of how large it was. Serialized errors
+ * are already capped, so this takes a provider's huge detail or a burst of
+ * thousands of files.
+ */
+function cutDown(data: Record<string, unknown>, bytes: number, maxBytes: number): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null) kept[key] = value;
+    else if (typeof value === 'string' && value.length <= 200) kept[key] = value;
+  }
+  return { ...kept, truncated: { bytes, maxBytes } };
 }
 
 function toJsonSafe(value: unknown): unknown {

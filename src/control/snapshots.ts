@@ -2,7 +2,8 @@
  * The JSON bodies of the read endpoints, computed from the runtime and the
  * event feed at request time (nothing here is cached, so nothing goes stale).
  */
-import type { SerializedError } from '../errors.ts';
+import { ERROR_TEXT_LIMITS, type SerializedError } from '../errors.ts';
+import { truncateText } from '../shared/code-frame.ts';
 import type { EventFeed, ReloadSummary } from './event-feed.ts';
 import type { Phase, PhaseSummary } from './phase-samples.ts';
 import { controlProviders } from './providers.ts';
@@ -56,17 +57,21 @@ export interface GraphSnapshot {
   lastReload: ReloadSummary | null;
 }
 
+const MAX_PROBLEMS = 20;
+
 export function statusSnapshot(feed: EventFeed): StatusSnapshot {
   const { runtime } = feed;
   const problems: string[] = [];
   const last = feed.lastReload;
   const fatal = runtime.status().fatal;
   if (fatal) problems.push(fatal.message);
-  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; the last good version keeps serving`);
+  // before the first successful start there is no good version to serve: the app waits for a fix
+  const started = runtime.modules().some((m) => m.version !== undefined);
+  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; ${started ? 'the last good version keeps serving' : 'the app has not started yet: it is waiting for a fix'}`);
   if (last?.status === 'declined') problems.push(`reload #${last.id} was declined: restart the process to apply ${last.files.join(', ')}`);
   for (const m of runtime.modules()) {
     if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded: its last load failed (fix it and save)`);
-    else if (m.error !== undefined && last?.status !== 'failed') problems.push(`${feed.rel(m.file)}: ${m.error}`);
+    else if (m.error !== undefined && last?.status !== 'failed') problems.push(`${feed.rel(m.file)}: ${truncateText(m.error, ERROR_TEXT_LIMITS.text)}`);
   }
   for (const provider of controlProviders()) problems.push(...(provider.problems?.() ?? []));
   const state: ControlState = fatal ? 'fatal' : feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';
@@ -80,7 +85,8 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
     reloading: feed.inFlight ? { id: feed.inFlight.id, files: feed.inFlight.files } : null,
     lastReload: last ?? null,
     error: feed.currentError ?? null,
-    problems,
+    // Bounded: the status travels in every event stream's hello and after every reload.
+    problems: problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `…and ${problems.length - MAX_PROBLEMS} more (GET /api/modules lists every module's error)`] : problems,
   };
 }
 
@@ -120,7 +126,7 @@ export function modulesSnapshot(feed: EventFeed): ModuleSnapshot[] {
       importers: m.importers.map((f) => feed.rel(f)).sort(),
       imports: m.imports.map((f) => feed.rel(f)).sort(),
       lastReloadAt: m.lastReloadAt ?? null,
-      error: m.error ?? null,
+      error: m.error === undefined ? null : truncateText(m.error, ERROR_TEXT_LIMITS.text),
     }))
     .sort((a, b) => a.path.localeCompare(b.path));
 }

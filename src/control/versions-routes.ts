@@ -154,7 +154,7 @@ function relError(error: SerializedError, rel: (file: string) => string): Serial
 
 /** A row as the API shows it: plus whether it is what runs now. */
 function present(versions: Versions, row: VersionRow): VersionRow & { running: boolean } {
-  const node = versions.service.runtime.registry.getNode(versions.service.abs(row.module));
-  const running = row.result === 'committed' && node?.current?.hash === row.hash && versions.service.store?.latest(row.module)?.id === row.id;
+  const current = versions.service.runtime.moduleVersion(versions.service.abs(row.module));
+  const running = row.result === 'committed' && current?.hash === row.hash && versions.service.store?.latest(row.module)?.id === row.id;
   return { ...row, running };
 }

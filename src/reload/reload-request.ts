@@ -38,6 +38,8 @@ export interface NormalizedRequest {
   trigger: ReloadTrigger;
   caller: string | undefined;
   reason: string | undefined;
+  /** Failing modules not to retry in this transaction (they failed in an earlier attempt of the same change set). */
+  hold: ReadonlySet<string>;
 }
 
 export function normalizeRequest(request: ReloadRequest, isLoaded: (file: string) => boolean): NormalizedRequest {
@@ -61,6 +63,7 @@ export function normalizeRequest(request: ReloadRequest, isLoaded: (file: string
     trigger: request.trigger ?? 'api',
     caller: request.caller,
     reason: request.reason,
+    hold: new Set(),
   };
 }
 

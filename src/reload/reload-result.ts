@@ -31,7 +31,11 @@ export interface ReloadCommitted extends ReloadBase {
   rerun: { file: string; reason: string }[];
   /** Modules removed because nothing imports them any more. */
   pruned: string[];
+  /** Modules still failing (retried with this change, failed as before): they keep their last good version. */
+  pending?: { file: string; error: HotswapError }[];
   timings: PhaseTimings;
+  /** Namespace members this reload removed while a module still reads them (`ns.x` is undefined now). */
+  warnings?: { file: string; message: string }[];
 }
 
 /** The phase a transaction failed in. */
@@ -61,6 +65,8 @@ export interface ReloadFailed extends ReloadBase {
   restored: boolean;
   /** Set when restoring failed too: the process runs no good version of these modules. */
   fatal?: FatalState;
+  /** What of the same change set committed on its own, without the failed modules (reported as its own reload too). */
+  partial?: ReloadCommitted;
   timings: PhaseTimings;
 }
 

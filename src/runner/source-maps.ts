@@ -82,12 +82,18 @@ function mapCallSite(site: NodeJS.CallSite): string {
   return text.replace(`${script}:${line}:${column}`, `${mapped.file}:${mapped.line}:${mapped.column}`);
 }
 
-const FRAME = /([^\s()]+\?v=\d+):(\d+):(\d+)/g;
+// Token by token, not one regex over the text: `[^\s()]+\?v=` alone backtracks quadratically over a
+// long run of non-space characters (a 50 KB error message took seconds, 5 MB hung the process).
+const TOKEN = /[^\s()]+/g;
+const FRAME = /^(.+\?v=\d+):(\d+):(\d+)/;
 
 function remapText(text: string): string {
-  return text.replace(FRAME, (whole, script: string, line: string, column: string) => {
-    const mapped = mapPosition(script, Number(line), Number(column));
-    return mapped ? `${mapped.file}:${mapped.line}:${mapped.column}` : whole;
+  return text.replace(TOKEN, (token) => {
+    if (!token.includes('?v=')) return token;
+    const match = FRAME.exec(token);
+    if (!match) return token;
+    const mapped = mapPosition(match[1] ?? '', Number(match[2]), Number(match[3]));
+    return mapped ? `${mapped.file}:${mapped.line}:${mapped.column}${token.slice(match[0].length)}` : token;
   });
 }
 

@@ -7,6 +7,7 @@
  * produced them; a corrupt or stale entry is ignored and rewritten.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ensureStateDirAbove } from '../shared/state-dir.ts';
 import { join } from 'node:path';
 import { sha256 } from '../shared/hash.ts';
 import { TRANSFORM_VERSION, transformModule, type TransformOptions, type TransformedModule } from './transform-module.ts';
@@ -122,7 +123,8 @@ export class TransformCache {
       const target = this.#path(key, suffix);
       const folder = join(this.#dir as string, key.slice(0, 2));
       if (!this.#folders.has(folder)) {
-        mkdirSync(folder, { recursive: true });
+        if (this.#folders.size === 0) ensureStateDirAbove(folder);
+        mkdirSync(folder, { recursive: true, mode: 0o700 });
         this.#folders.add(folder);
       }
       const temp = `${target}.${process.pid}.tmp`;

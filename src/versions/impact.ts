@@ -6,7 +6,7 @@
  * rate and latency (the numbers probation compares after the swap).
  */
 import { controlProviders } from '../control/providers.ts';
-import type { ModuleNode } from '../runner/module-node.ts';
+import type { ModuleVersion } from '../runner/module-version.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { exportNamesOf } from './edit-source.ts';
 import { lineDiff } from './line-diff.ts';
@@ -33,21 +33,20 @@ export interface Impact {
   running: VersionCalls;
 }
 
-export function callsOf(node: ModuleNode | undefined): VersionCalls {
-  const instance = node?.current;
+export function callsOf(instance: ModuleVersion | undefined): VersionCalls {
   if (!instance) return { version: null, calls: 0, errors: 0, errorRate: null, meanMs: null, inFlight: 0 };
   const c = instance.calls;
   return { version: instance.version, calls: c.calls, errors: c.errors, errorRate: c.calls > 0 ? c.errors / c.calls : null, meanMs: c.samples > 0 ? c.sampledMs / c.samples : null, inFlight: c.inFlight };
 }
 
 export function describeImpact(runtime: Runtime, file: string, rel: (f: string) => string, base: { text: string; hash: string }, next: { text: string; hash: string }): Impact {
-  const node = runtime.registry.getNode(file);
-  const before = node?.current ? node.current.exportNames() : exportNamesOf(base.text, rel(file));
+  const current = runtime.moduleVersion(file);
+  const before = current ? current.exportNames() : exportNamesOf(base.text, rel(file));
   const after = new Set(exportNamesOf(next.text, rel(file)));
   const removedExports = before.filter((name) => !after.has(name));
-  const importers = [...(node?.importers ?? [])].map((importer) => {
+  const importers = (runtime.modules().find((m) => m.file === file)?.importers ?? []).map((importer) => {
     const names = importedNames(runtime, importer, file);
-    return { module: rel(importer.id), names, breaks: names.some((n) => removedExports.includes(n)) };
+    return { module: rel(importer), names, breaks: names.some((n) => removedExports.includes(n)) };
   });
   return {
     module: rel(file),
@@ -57,19 +56,14 @@ export function describeImpact(runtime: Runtime, file: string, rel: (f: string) 
     removedExports,
     importers,
     plugins: pluginsOver(runtime, file),
-    running: callsOf(node),
+    running: callsOf(current),
   };
 }
 
-function importedNames(runtime: Runtime, importer: ModuleNode, file: string): string[] {
+function importedNames(runtime: Runtime, importer: string, file: string): string[] {
   const names = new Set<string>();
-  for (const record of importer.current?.transformed.imports ?? []) {
-    try {
-      const resolved = runtime.registry.resolver.resolve(record.specifier, importer.id);
-      if (resolved.kind === 'project' && resolved.path === file) for (const n of record.names) names.add(n);
-    } catch {
-      // an import that does not resolve is not about this module
-    }
+  for (const record of runtime.moduleVersion(importer)?.transformed.imports ?? []) {
+    if (runtime.resolveSpecifier(record.specifier, importer) === file) for (const n of record.names) names.add(n);
   }
   return [...names];
 }

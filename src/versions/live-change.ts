@@ -54,7 +54,7 @@ export async function applyChange(service: VersionService, input: ApplyInput): P
   const { runtime } = service;
   const file = resolveProjectModule(input.module, runtime.root, runtime.roots);
   const module = service.rel(file);
-  if (!runtime.registry.getNode(file)?.current) {
+  if (!runtime.moduleVersion(file)) {
     throw new HotswapError(ERROR_CODES.USAGE, `${module} is not loaded in the running process`, { hint: 'apply changes a module the app runs ("hotswap graph" lists them); to add a new file, save it and import it.' });
   }
   // oxc-parser and the impact code load on the first apply, never at the app's start.
@@ -68,7 +68,7 @@ export async function applyChange(service: VersionService, input: ApplyInput): P
   const next = { text, hash: sha256(text) };
   const impact = describeImpact(runtime, file, (f) => service.rel(f), base, next);
   if (input.dryRun) return { status: 'dry-run', module, impact, version: null, error: null };
-  const before = callsOf(runtime.registry.getNode(file));
+  const before = callsOf(runtime.moduleVersion(file));
   const outcome = await swap(service, file, text, { trigger: 'apply', caller: input.caller, reason: input.reason });
   return { ...outcome, impact, before };
 }

@@ -73,7 +73,7 @@ export class VersionService {
       { windowMs: options.windowMs ?? DEFAULT_PROBATION.windowMs, maxErrorRate: options.maxErrorRate ?? DEFAULT_PROBATION.maxErrorRate, minCalls: options.minCalls ?? DEFAULT_PROBATION.minCalls },
       { stable: (watched, sample) => this.#stable(watched, sample), failing: (watched, sample) => this.#failing(watched, sample) },
     );
-    this.#disposers.push(runtime.addParticipant(createCheckParticipant(runtime.registry, runtime.root, options.checkTimeoutMs)));
+    this.#disposers.push(runtime.addParticipant(createCheckParticipant(runtime, options.checkTimeoutMs)));
     if (store) this.#disposers.push(runtime.addParticipant(this.#participant()));
     this.#disposers.push(runtime.on('close', () => this.close()));
   }
@@ -187,7 +187,7 @@ export class VersionService {
 
   #watch(row: VersionRow): void {
     const file = this.abs(row.module);
-    const instance = this.runtime.registry.getNode(file)?.current;
+    const instance = this.runtime.moduleVersion(file);
     if (!instance) return;
     const calls = instance.calls;
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.

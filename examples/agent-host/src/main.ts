@@ -1,7 +1,7 @@
 // Entry: a plugin host over tools/ and extensions/, then an HTTP server (or, with
 // --terminal, a stdin/stdout chat). Run it with `npm start` (hotswap run src/main.ts).
 import http from 'node:http';
-import { createPluginHost, type PluginHost } from 'hotswap';
+import { createPluginHost, type PluginHost } from 'hotswap-node';
 import { handleRequest } from './http.ts';
 import { startTerminal } from './terminal.ts';
 

@@ -4,11 +4,12 @@
  * is independent, so one failure never hides the next.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { formatError } from '../../errors.ts';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { formatError, isHotswapError } from '../../errors.ts';
 import { connectControl } from '../../control/control-client.ts';
 import { controlPaths, isProcessAlive, readControlInfo } from '../../control/control-files.ts';
+import { ensureStateDir } from '../../shared/state-dir.ts';
 import { createWatcher } from '../../watch/watcher.ts';
 import { inspectVersionStore } from '../../versions/store-health.ts';
 import { loadConfig, type HotswapConfig } from '../config.ts';
@@ -98,19 +99,24 @@ function checkWritable(name: string, dir: string, project: string): CheckResult 
     if (stat && !stat.isDirectory()) {
       return { name, status: 'fail', detail: `${where} exists but is not a directory`, fix: `Remove or rename the file ${dir}; hotswap creates the directory itself.` };
     }
-    mkdirSync(dir, { recursive: true });
+    // through the one helper that makes .hotswap/ 0700 whatever the umask
+    ensureStateDir(project, dir === controlPaths(project).dir ? undefined : relative(controlPaths(project).dir, dir));
     const probe = join(dir, `.doctor-${process.pid}-${randomBytes(4).toString('hex')}`);
     writeFileSync(probe, 'ok');
     rmSync(probe);
     return { name, status: 'pass', detail: where };
   } catch (error) {
+    if (isHotswapError(error)) return { name, status: 'fail', detail: `cannot write in ${where}: ${error.message}`, fix: error.hint ?? `Remove ${dir} and start again.` };
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     const fix = code === 'ENOTDIR' || code === 'EEXIST' ? `A file is in the way on the path to ${dir}: remove it.` : `Make ${dir} writable for this user (chown/chmod), or move the project to a writable place.`;
     return { name, status: 'fail', detail: `cannot write in ${where} (${code})`, fix };
   }
 }
 
-/** Creates a probe file in the root and waits until the watcher reports it; then removes it. */
+/**
+ * Creates a probe file in the root and waits until the watcher reports it; then removes it.
+ * A running process does not react to it: it is no module and nothing a participant watches.
+ */
 async function checkWatcher(root: string, project: string, ignore: (string | RegExp)[], timeoutMs: number): Promise<CheckResult> {
   const name = `watcher sees changes in ${rel(root, project) || '.'}`;
   const stat = statSync(root, { throwIfNoEntry: false });
