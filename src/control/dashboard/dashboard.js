@@ -2,6 +2,7 @@
 // so the token travels in the Authorization header and never in a URL); the graph and the
 // module list are fetched again only when an event says they changed. No polling.
 import { createGraphView } from './graph.js';
+import { createHistoryView } from './history.js';
 
 const TOKEN_KEY = 'hotswap.token';
 const FEED_LIMIT = 60;
@@ -181,6 +182,7 @@ function eventNode(type, d, at) {
 
 function addFeedEvent(type, data, at) {
   if (type === 'file' || type === 'error') return; // file events are folded into their reload; runtime errors show in status
+  if (type === 'versions:recorded' || type === 'versions:stable') return; // routine: the history tab shows them
   const feed = $('feed');
   const node = entryNode(type, data, at);
   const existing = data.id !== undefined ? state.entries.get(data.id) : undefined;
@@ -194,6 +196,7 @@ function addFeedEvent(type, data, at) {
 
 // --- modules and graph
 let graphView;
+let historyView;
 let refreshQueued = null;
 
 function refreshModules() {
@@ -317,6 +320,7 @@ function handle(type, data, id) {
     default:
       addFeedEvent(type, data, data.at ?? Date.now());
       if (type === 'reload:committed' || type === 'reload:failed' || type === 'file') refreshModules();
+      if (type === 'reload:committed' || type.startsWith('versions:')) historyView.changed();
   }
 }
 
@@ -378,18 +382,22 @@ async function connect() {
 
 // --- tabs
 function selectTab(name) {
-  for (const tab of ['graph', 'modules']) {
+  for (const tab of ['graph', 'modules', 'history']) {
     $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
     $(`view-${tab}`).hidden = tab !== name;
   }
   $('legend').hidden = name !== 'graph';
   if (name === 'graph') graphView.fit();
+  if (name === 'history') historyView.show();
+  else historyView.hide();
 }
 
 async function start() {
   graphView = createGraphView($('graph'), { onSelect: showModuleInfo });
   $('tab-graph').addEventListener('click', () => selectTab('graph'));
   $('tab-modules').addEventListener('click', () => selectTab('modules'));
+  historyView = createHistoryView($('view-history'), { api, h, toast });
+  $('tab-history').addEventListener('click', () => selectTab('history'));
   $('graph-fit').addEventListener('click', () => graphView.fit({ all: true }));
   $('reload-all').addEventListener('click', () => void confirmReloadAll());
   if (!token) return showAuth();
