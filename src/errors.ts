@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   WATCH_ON_CHANGE_FAILED: 'HS_WATCH_ON_CHANGE_FAILED',
   /** Watcher: the file system watcher reported an error (limits, permissions). */
   WATCH_FS_FAILED: 'HS_WATCH_FS_FAILED',
+  /** Reloads kept triggering reloads (`import.meta.hot.invalidate()` in a loop): the chain was stopped. */
+  RELOAD_LOOP: 'HS_RELOAD_LOOP',
   /** A bug in hotswap itself: a thrown value that is not a HotswapError. */
   INTERNAL: 'HS_INTERNAL',
   /** Control API: missing or wrong bearer token (401). */

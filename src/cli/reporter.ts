@@ -85,6 +85,7 @@ export class Reporter {
         const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')} (state reset: not kept in import.meta.hot.data)` : '';
         const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${result.pending.map((f) => rel(f.file)).join(', ')}`) : '';
         this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}${pending}`);
+        for (const w of result.warnings ?? []) this.#line(`${this.#color('yellow', '!')} warning: ${w.message}`);
         if (this.#options.verbose) {
           const t = result.timings;
           this.#line(this.#color('gray', `  stage ${t.stage.toFixed(2)} · validate ${t.validate.toFixed(2)} · commit ${t.commit.toFixed(2)} · dispose ${t.dispose.toFixed(2)} ms`));

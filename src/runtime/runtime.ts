@@ -9,6 +9,7 @@ import type { ReloadParticipant } from '../reload/participant.ts';
 import type { ReloadRequest } from '../reload/reload-request.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
+import { buildLeakReport, type LeakOptions, type LeakReport } from '../resources/leak-report.ts';
 import { ModuleRegistry } from '../runner/module-registry.ts';
 import { Resolver } from '../runner/resolver.ts';
 import { diskReader, systemClock, vmEvaluator, type Clock, type SourceReader } from '../runner/seams.ts';
@@ -236,6 +237,23 @@ export class Runtime {
     return this.#versions.retained(olderThanMs);
   }
 
+  /** Resolves when no reload is queued or running, including the ones reloads queued themselves (`invalidate()`). */
+  settled(): Promise<void> {
+    return this.#queue.settled();
+  }
+
+  /** What the committed versions' top levels created (src/resources/), per module: `ended` ones (a fired timeout) are pruned as the scope grows. */
+  resources(): { module: string; version: number; kind: string; label: string; ended: boolean }[] {
+    return [...this.#registry.graph.nodes()].flatMap((node) =>
+      (node.current?.scope.resources() ?? []).map((r) => ({ module: node.id, version: node.current?.version ?? 0, kind: r.kind, label: r.label, ended: r.ended?.() ?? false })),
+    );
+  }
+
+  /** Per replaced version: resources still alive after their release, and versions not collected (`gc: true` collects first). */
+  leaks(options: LeakOptions = {}): Promise<LeakReport> {
+    return buildLeakReport((olderThanMs) => this.#versions.retained(olderThanMs), options);
+  }
+
   /** Wait for the watcher's initial scan (resolves at once when not watching). */
   async ready(): Promise<void> {
     await this.#watcher?.ready;
@@ -299,7 +317,7 @@ export class Runtime {
   #invalidate(node: ModuleNode, message: string | undefined): void {
     this.#registry.emitHotEvent('hotswap:invalidate', { file: node.id, message });
     const importers = [...node.importers].map((n) => n.id);
-    if (importers.length > 0) void this.#queue.reload({ force: importers, trigger: 'api', reason: `invalidated by ${node.id}${message === undefined ? '' : `: ${message}`}` });
+    if (importers.length > 0) this.#queue.invalidate(node.id, importers, message);
   }
 
   #emit<E extends RuntimeEventName>(event: E, payload: RuntimeEvents[E]): void {

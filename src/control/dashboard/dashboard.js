@@ -68,7 +68,7 @@ function toast(message) {
 }
 
 // --- status and stats
-const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', unknown: 'Connecting…' };
+const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', fatal: 'FATAL: no good version running', unknown: 'Connecting…' };
 
 function renderStatus(status) {
   state.status = status;
@@ -200,13 +200,24 @@ function refreshModules() {
   // coalesce a burst of reload events into one fetch
   refreshQueued ??= Promise.resolve().then(async () => {
     refreshQueued = null;
-    const [graph, { modules }] = await Promise.all([api('/api/graph'), api('/api/modules')]);
+    const [graph, { modules }, leaks] = await Promise.all([api('/api/graph'), api('/api/modules'), api('/api/leaks')]);
     state.modules = modules;
+    renderLeaks(leaks);
     graphView.render(graph);
     renderModules(modules, graph);
     showModuleInfo(graphView.selected);
   }).catch(onError);
   return refreshQueued;
+}
+
+// --- leaks: replaced versions not collected, released resources still alive (GET /api/leaks)
+function renderLeaks(leaks) {
+  const items = [
+    ...leaks.versions.map((v) => h('li', { class: 'entry', text: `${v.module}@v${v.version} still reachable ${fmtDuration(v.replacedForMs / 1000)} after it was replaced` })),
+    ...leaks.resources.map((r) => h('li', { class: 'entry', title: r.stack ?? '', text: `${r.label} of ${r.module}@v${r.version} alive ${fmtDuration(r.releasedForMs / 1000)} after its release` })),
+  ];
+  $('leaks').replaceChildren(...items);
+  $('leaks-panel').hidden = items.length === 0;
 }
 
 function renderModules(modules, graph) {
