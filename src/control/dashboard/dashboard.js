@@ -80,7 +80,11 @@ function renderStatus(status) {
   $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
   const waiting = status.problems.some((p) => p.includes('has not started yet'));
   if (waiting) $('status-text').textContent = 'Not started: waiting for a fix';
-  $('error-serving').textContent = waiting ? 'the app has not started yet: it is waiting for a fix' : 'the last good version keeps serving';
+  $('error-serving').textContent = waiting
+    ? 'the app has not started yet: it is waiting for a fix'
+    : status.state === 'fatal'
+      ? 'no good version is running: fix and save, or restart'
+      : 'the last good version keeps serving';
   renderError(status.error);
 }
 
