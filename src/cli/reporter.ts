@@ -40,7 +40,7 @@ export class Reporter {
   reload(result: ReloadResult): void {
     if (this.#options.format === 'json') return this.#json({ level: result.status === 'failed' ? 'error' : 'info', event: 'reload', ...toJson(result) });
     const rel = (f: string): string => relativePath(f, this.#options.root);
-    const files = result.files.map(rel).join(', ') || '(all)';
+    const files = listOf(result.files.map(rel)) || '(all)';
     switch (result.status) {
       case 'skipped':
         if (this.#options.verbose) this.#line(this.#color('gray', `· ${files}: no change`));
@@ -53,8 +53,8 @@ export class Reporter {
         this.error(result.error, 'reload');
         return;
       case 'committed': {
-        const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ');
-        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')}` : '';
+        const updated = listOf(result.updated.map((u) => `${rel(u.file)}@v${u.version}`));
+        const rerun = result.rerun.length > 0 ? `; re-ran ${listOf(result.rerun.map((r) => rel(r.file)))}` : '';
         this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}`);
         if (this.#options.verbose) {
           const t = result.timings;
@@ -80,6 +80,12 @@ export class Reporter {
   #json(data: Record<string, unknown>): void {
     this.#stream.write(`${JSON.stringify({ source: 'hotswap', time: new Date().toISOString(), ...data })}\n`);
   }
+}
+
+/** One line per reload stays one readable line: a burst of thousands of files names the first few. */
+const LISTED = 12;
+function listOf(items: string[]): string {
+  return items.length <= LISTED ? items.join(', ') : `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more`;
 }
 
 export function toJson(result: ReloadResult): Record<string, unknown> {

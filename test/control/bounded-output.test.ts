@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'node:test';
+import { Reporter } from '../../src/cli/reporter.ts';
+import { ERROR_CODES, HotswapError } from '../../src/errors.ts';
 import { codeFrame, FRAME_COLUMNS } from '../../src/shared/code-frame.ts';
 import { startControlServer } from '../../src/control/control-server.ts';
 import { registerControlProvider } from '../../src/control/providers.ts';
@@ -34,6 +36,23 @@ test('a code frame on a 5 MB line is a window around the column, marked with ell
   assert.equal(errorRow[caretRow.indexOf('^')], '@', 'the caret points at the error column');
   // short sources keep the familiar shape
   assert.equal(codeFrame('a\nbad;\nc', 2, 4), '  1 | a\n> 2 | bad;\n    |    ^\n  3 | c');
+});
+
+test('the reporter prints a 5 MB message, a 5 MB cause and a burst of 5,000 files in bounded lines, pretty and JSON', () => {
+  const huge = 'q'.repeat(MB5);
+  const error = new HotswapError(ERROR_CODES.EVALUATION, `x.ts failed while evaluating: ${huge}`, { cause: new Error(huge), hint: huge });
+  const files = Array.from({ length: 5000 }, (_, i) => `/p/src/file-${i}.ts`);
+  const timings = { stage: 1, validate: 1, commit: 1, dispose: 1, total: 4 };
+  for (const format of ['pretty', 'json'] as const) {
+    const lines: string[] = [];
+    const reporter = new Reporter({ format, verbose: true, root: '/p', stream: { write: (chunk: string) => lines.push(...chunk.split('\n')) } as unknown as NodeJS.WritableStream });
+    reporter.reload({ id: 1, files, startedAt: 0, status: 'failed', error, restored: false, timings });
+    reporter.reload({ id: 2, files, startedAt: 0, status: 'committed', updated: files.map((file) => ({ file, version: 2 })), rerun: [], pruned: [], timings });
+    const longest = Math.max(...lines.map((l) => l.length));
+    // JSON lines carry the reload's own file list (data, one line); pretty lines name a few files
+    assert.ok(longest < (format === 'json' ? 400_000 : 20_000), `${format}: the longest line has ${longest} chars`);
+    assert.ok(lines.join('\n').length < (format === 'json' ? 1_000_000 : 60_000), format);
+  }
 });
 
 test('a 5 MB error line: stderr lines, /api/status and /api/events/recent stay small; the app keeps answering', async (t) => {

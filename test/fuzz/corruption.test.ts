@@ -14,7 +14,7 @@ describe('corrupted .hotswap/', () => {
   let results: Map<string, CorruptionResult>;
   before(async () => {
     results = new Map((await runCorruptions()).map((r) => [r.name, r]));
-  });
+  }, { timeout: 300_000 });
   for (const corruption of CORRUPTIONS) {
     const todo = NEEDS_CACHE_VALIDATION.has(corruption.name) ? { todo: 'needs the cache validation of issue 10 points 4-5 (transform-cache.ts branch)' } : {};
     test(`${corruption.name}: ignored or refused clearly, the disk serves`, todo, (t) => {

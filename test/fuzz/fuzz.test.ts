@@ -13,7 +13,7 @@ describe(`fuzzer, 150 mutations, seed ${SEED}`, () => {
   let report: FuzzReport;
   before(async () => {
     report = await runFuzz({ seed: SEED, mutations: 150, settleTimeoutMs: 10_000, killChance: 0.2 });
-  });
+  }, { timeout: 300_000 });
   const of = (...kinds: ViolationKind[]): string[] => report.violations.filter((v) => kinds.includes(v.kind)).map((v) => `${v.kind}: ${v.detail}`);
 
   test('ran the mutations under load, with restarts and attacks', (t) => {

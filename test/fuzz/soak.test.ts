@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runSoak } from './soak.ts';
 
-test('300 reloads under load: no failed request, heap after GC and fds flat', async (t) => {
+test('300 reloads under load: no failed request, heap after GC and fds flat', { timeout: 300_000 }, async (t) => {
   const report = await runSoak({ reloads: 300, samples: 12 });
   t.diagnostic(`${report.requests} requests; heap after GC ${report.heapFirstQuarterMb} → ${report.heapLastQuarterMb} MB, slope ${report.heapSlopeMbPer1000} MB/1000 reloads; fd slope ${report.fdSlopePer1000}/1000`);
   assert.equal(report.failedRequests, 0, report.firstFailure ?? '');
