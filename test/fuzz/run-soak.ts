@@ -14,6 +14,8 @@ console.log(
     `fd slope ${report.fdSlopePer1000} per 1000 reloads, ${(report.durationMs / 1000).toFixed(1)} s`,
 );
 if (report.firstFailure) console.log(`  first failure: ${report.firstFailure}`);
-// Flat: the last quarter may not sit more than 8 MB above the first (GC noise), fds may not climb.
-const grew = report.heapLastQuarterMb - report.heapFirstQuarterMb > 8 || report.fdSlopePer1000 > 1;
-process.exitCode = report.failedRequests > 0 || grew ? 1 : 0;
+// Flat: under 1 MB of heap after GC and under 1 fd per 1,000 reloads.
+const heapFlat = report.heapSlopeMbPer1000 < 1;
+const fdsFlat = report.fdSlopePer1000 < 1;
+console.log(`soak verdict: requests ${report.failedRequests === 0 ? 'all answered' : 'FAILED'}, heap ${heapFlat ? 'flat' : 'GROWS'}, fds ${fdsFlat ? 'flat' : 'GROW'}`);
+process.exitCode = report.failedRequests > 0 || !heapFlat || !fdsFlat ? 1 : 0;
