@@ -102,6 +102,22 @@ test('a 5 MB error line: stderr lines, /api/status and /api/events/recent stay s
   assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'v1', 'the last good version keeps serving');
 });
 
+test('a module that throws a 5 MB message of path-like text fails its reload, located, without hanging the process', async (t) => {
+  const p = createProject({ 'main.ts': "import { v } from './lib.ts';\nexport const read = (): string => v;\n", 'lib.ts': "export const v = 'v1';\n" });
+  t.after(() => p.cleanup());
+  const runtime = createRuntime({ root: p.dir, cacheDir: false, watch: false });
+  t.after(() => runtime.close());
+  await runtime.import('main.ts');
+  // base64-like and path-like text: no spaces, many slashes (stack-trace regexes backtracked quadratically over it)
+  for (const text of ['/a'.repeat(MB5 / 4), 'z'.repeat(MB5), 'x?v=1'.repeat(MB5 / 10)]) {
+    p.write('lib.ts', `export const v = 'v2';\nthrow new Error('${text}');\n`);
+    const result = await runtime.reload([p.path('lib.ts')]);
+    assert.equal(result.status, 'failed');
+    if (result.status !== 'failed') continue;
+    assert.equal(result.error.location?.line, 2, 'located at the throw');
+  }
+});
+
 test('20 event streams that never read are disconnected; the heap does not keep what they missed', async (t) => {
   const p = createProject({ 'main.ts': 'export const ok = true;\n' });
   t.after(() => p.cleanup());
