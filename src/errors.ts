@@ -17,6 +17,18 @@ export const ERROR_CODES = {
   CONFIG: 'HS_CONFIG',
   USAGE: 'HS_USAGE',
   CLOSED: 'HS_CLOSED',
+  /** bin/hotswap.js: Node older than the supported floor (written there as a literal: it must run on any Node). */
+  NODE_VERSION: 'HS_NODE_VERSION',
+  /** A module runs no good version: its new version failed and its old one failed to evaluate again. */
+  FATAL: 'HS_FATAL',
+  /** Watcher: the onChange callback threw or rejected; the watcher keeps going. */
+  WATCH_ON_CHANGE_FAILED: 'HS_WATCH_ON_CHANGE_FAILED',
+  /** Watcher: the file system watcher reported an error (limits, permissions). */
+  WATCH_FS_FAILED: 'HS_WATCH_FS_FAILED',
+  /** Reloads kept triggering reloads (`import.meta.hot.invalidate()` in a loop): the chain was stopped. */
+  RELOAD_LOOP: 'HS_RELOAD_LOOP',
+  /** A bug in hotswap itself: a thrown value that is not a HotswapError. */
+  INTERNAL: 'HS_INTERNAL',
   /** Control API: missing or wrong bearer token (401). */
   CONTROL_AUTH: 'HS_CONTROL_AUTH',
   /** Control API: foreign Host/Origin, or a read-only token on a write endpoint (403). */
@@ -47,6 +59,24 @@ export const ERROR_CODES = {
   COMMAND_NOT_FOUND: 'HS_COMMAND_NOT_FOUND',
   /** Plugin host: an asset file is missing, or a JSON asset does not parse. */
   ASSET: 'HS_ASSET',
+  /** Plugin host: a plugin's handler, hook or cleanup threw (the app's error; the host keeps serving). */
+  PLUGIN_ERROR: 'HS_PLUGIN_ERROR',
+  /** The app's own uncaught exception or unhandled rejection (not hotswap's): shown with its mapped stack. */
+  APP_UNCAUGHT: 'HS_APP_UNCAUGHT',
+  /** The app's server could not listen: another process holds the port. */
+  PORT_IN_USE: 'HS_PORT_IN_USE',
+  /** CLI: a file named on the command line does not exist. */
+  FILE_NOT_FOUND: 'HS_FILE_NOT_FOUND',
+  /** Versions: `apply` cannot build the new source (unknown mode, no such export in the module or in --from). */
+  APPLY: 'HS_APPLY',
+  /** Versions: `apply`/`rollback` named a path outside the project roots (`..`, another directory, a symlink out). */
+  PATH_OUTSIDE_ROOTS: 'HS_PATH_OUTSIDE_ROOTS',
+  /** Versions: no version with that id or `module@n`. */
+  VERSION_NOT_FOUND: 'HS_VERSION_NOT_FOUND',
+  /** Versions: the version store could not be opened; hotswap runs without history. */
+  VERSIONS_UNAVAILABLE: 'HS_VERSIONS_UNAVAILABLE',
+  /** `import.meta.hot.check` threw, returned false or timed out against the staged version. */
+  CHECK_FAILED: 'HS_CHECK_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -128,7 +158,7 @@ export function serializeError(error: unknown): SerializedError {
     };
   }
   const err = error instanceof Error ? error : new Error(safeString(error));
-  return { code: 'HS_INTERNAL', text: cap(err.message, ERROR_TEXT_LIMITS.text), location: null, frame: null, hint: null, detail: capOrNull(err.stack, ERROR_TEXT_LIMITS.detail) };
+  return { code: ERROR_CODES.INTERNAL, text: cap(err.message, ERROR_TEXT_LIMITS.text), location: null, frame: null, hint: null, detail: capOrNull(err.stack, ERROR_TEXT_LIMITS.detail) };
 }
 
 function cap(text: string, max: number): string {
@@ -155,11 +185,21 @@ export function formatError(error: unknown, cwd: string = process.cwd()): string
   const where = data.location ? `${relativePath(data.location.file, cwd)}:${data.location.line}:${data.location.column}` : '';
   lines.push(`${where ? `${where} ` : ''}${data.code}: ${data.text}`);
   if (data.frame) lines.push(data.frame);
-  if (data.hint) lines.push(`hint: ${data.hint}`);
-  if (isHotswapError(error) && error.cause instanceof Error && !data.frame && data.detail) {
+  const cause = isHotswapError(error) ? error.cause : undefined;
+  if (data.code === ERROR_CODES.APP_UNCAUGHT || data.code === ERROR_CODES.INTERNAL) {
+    // The app's (or our) stack is the point of the message: its frames, project-relative, under the frame.
+    const frames = cause instanceof Error ? stackFrames(cause).map((f) => `    ${f.replaceAll(`${cwd}/`, '')}`) : [];
+    if (frames.length > 0) lines.push(...frames);
+  } else if (cause instanceof Error && !data.frame && data.detail) {
     lines.push(`cause: ${data.detail}`);
   }
+  if (data.hint) lines.push(`hint: ${data.hint}`);
   return lines.join('\n');
+}
+
+/** The `at ...` lines of an error's stack (already source-mapped by the runner). */
+export function stackFrames(error: Error): string[] {
+  return (typeof error.stack === 'string' ? error.stack.split('\n') : []).filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
 }
 
 export function relativePath(file: string, cwd: string): string {

@@ -3,11 +3,14 @@
  * else is exported (internals live behind this door and may change).
  */
 export { createRuntime, Runtime } from './runtime/runtime.ts';
-export type { RuntimeOptions, WatchOptions, RuntimeEvents, RuntimeEventName, ModuleInfo, RuntimeStats } from './runtime/runtime.ts';
-export type { ReloadResult, ReloadCommitted, ReloadFailed, ReloadSkipped, ReloadDeclined, PhaseTimings } from './reload/reload-result.ts';
+export type { RuntimeOptions, WatchOptions, RuntimeEvents, RuntimeEventName, ModuleInfo, RuntimeStats, RuntimeStatus, RuntimeState } from './runtime/runtime.ts';
+export type { ReloadResult, ReloadCommitted, ReloadFailed, ReloadSkipped, ReloadDeclined, PhaseTimings, ReloadPhase, FatalState } from './reload/reload-result.ts';
+export type { ReloadRequest, ReloadTrigger } from './reload/reload-request.ts';
 export { HotswapError, isHotswapError, ERROR_CODES, formatError, serializeError } from './errors.ts';
 export type { ErrorCode, SerializedError, SourceLocation } from './errors.ts';
 export type { RetainedVersion } from './runner/version-tracker.ts';
+export type { LeakReport, LeakOptions } from './resources/leak-report.ts';
+export type { LingeringResource } from './resources/leak-registry.ts';
 export type { ChangeSet } from './watch/watcher.ts';
 export type { ReloadParticipant, TransactionView, StagedModule } from './reload/participant.ts';
 export { definePlugin, isPluginDefinition } from './plugins/define-plugin.ts';
@@ -20,5 +23,11 @@ export type { ToolInfo, CommandInfo } from './plugins/registries.ts';
 export { currentRuntime } from './plugins/current-runtime.ts';
 export { registerControlProvider } from './control/providers.ts';
 export type { ControlProvider } from './control/providers.ts';
-export { defineConfig } from './cli/config.ts';
-export type { HotswapConfig } from './cli/config.ts';
+export { defineConfig } from './shared/define-config.ts';
+export type { HotswapConfig } from './shared/define-config.ts';
+export { attachVersions, versionsFor } from './versions/attach-versions.ts';
+export type { Versions, VersionsLog } from './versions/attach-versions.ts';
+export type { VersionsOptions, VersionEvent } from './versions/version-service.ts';
+export type { VersionRow, VersionState, Trigger as VersionTrigger } from './versions/version-store.ts';
+export type { ApplyInput, ChangeOutcome } from './versions/live-change.ts';
+export type { Impact, VersionCalls } from './versions/impact.ts';

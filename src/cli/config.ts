@@ -7,27 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
+import type { HotswapConfig } from '../shared/define-config.ts';
 
-export interface HotswapConfig {
-  /** Directories of reloadable project files. */
-  roots?: string[];
-  /** Extra ignore patterns for the watcher (path segments or RegExp sources). */
-  ignore?: (string | RegExp)[];
-  /** Settle window for bursts of saves, ms. */
-  settleMs?: number;
-  watch?: boolean;
-  /** Port of the control server on 127.0.0.1; 0 picks a free one; false turns it off. */
-  control?: { port?: number; allowOrigins?: string[] } | false;
-  /** Keep the process alive after an uncaught exception in app code (reported, attributed). */
-  keepAlive?: boolean;
-}
+export type { HotswapConfig } from '../shared/define-config.ts';
 
-const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive']);
+const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive', 'versions']);
 const CONFIG_FILES = ['hotswap.config.ts', 'hotswap.config.mts', 'hotswap.config.js', 'hotswap.config.mjs'];
-
-export function defineConfig(config: HotswapConfig): HotswapConfig {
-  return config;
-}
 
 export async function loadConfig(root: string, explicit?: string): Promise<{ config: HotswapConfig; source: string | undefined }> {
   const file = explicit ? resolve(root, explicit) : CONFIG_FILES.map((f) => join(root, f)).find((f) => existsSync(f));
@@ -50,21 +35,39 @@ export async function loadConfig(root: string, explicit?: string): Promise<{ con
 
 async function importConfig(file: string): Promise<unknown> {
   try {
-    if (/\.m?ts$/.test(file)) {
-      // Strip types ourselves: Node before 22.18 cannot import .ts without a flag.
-      const { transformSync } = await import('oxc-transform');
-      const { code, errors } = transformSync(file, readFileSync(file, 'utf8'));
-      if (errors[0]) throw new Error(errors[0].message);
-      const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default?: unknown };
-      return mod.default;
-    }
+    if (/\.m?ts$/.test(file)) return await importTypeScriptConfig(file);
     return ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
   } catch (error) {
     throw new HotswapError(ERROR_CODES.CONFIG, `Cannot load ${file}: ${(error as Error).message}`, {
       cause: error,
-      hint: 'The config file must `export default { ... }` and must not import project files.',
+      hint: 'The config file must `export default { ... }` (defineConfig from hotswap-node is fine); the packages it imports must be installed in the project.',
     });
   }
+}
+
+/**
+ * Strip the types ourselves (Node before 22.18 cannot import .ts without a flag) and import the
+ * result from a `data:` URL. Nothing resolves relative to a `data:` URL, so every import
+ * specifier is first resolved from the config's own location (`hotswap-node`, `./x.ts`, ...)
+ * and replaced by its absolute URL; nothing is written to the project.
+ */
+async function importTypeScriptConfig(file: string): Promise<unknown> {
+  const [{ transformSync }, { parseSync }, { resolve: resolveEsm }] = await Promise.all([import('oxc-transform'), import('oxc-parser'), import('import-meta-resolve')]);
+  const { code, errors } = transformSync(file, readFileSync(file, 'utf8'));
+  if (errors[0]) throw new Error(errors[0].message);
+  const { module } = parseSync(file.replace(/\.m?ts$/, '.mjs'), code, { sourceType: 'module' });
+  const requests = [
+    ...module.staticImports.map((s) => s.moduleRequest),
+    ...module.staticExports.flatMap((s) => s.entries.map((e) => e.moduleRequest).filter((r) => r !== null)),
+  ].sort((a, b) => b.start - a.start);
+  const parent = pathToFileURL(file).href;
+  let rewritten = code;
+  for (const request of requests) {
+    const url = resolveEsm(request.value, parent);
+    rewritten = `${rewritten.slice(0, request.start)}${JSON.stringify(url)}${rewritten.slice(request.end)}`;
+  }
+  const mod = (await import(`data:text/javascript;base64,${Buffer.from(rewritten).toString('base64')}`)) as { default?: unknown };
+  return mod.default;
 }
 
 function validate(value: unknown, where: string): HotswapConfig {
@@ -83,6 +86,8 @@ function validate(value: unknown, where: string): HotswapConfig {
   if (config['settleMs'] !== undefined && !(typeof config['settleMs'] === 'number' && config['settleMs'] >= 0)) bad('settleMs', 'a number of milliseconds >= 0');
   if (config['watch'] !== undefined && typeof config['watch'] !== 'boolean') bad('watch', 'true or false');
   if (config['keepAlive'] !== undefined && typeof config['keepAlive'] !== 'boolean') bad('keepAlive', 'true or false');
+  const versions = config['versions'];
+  if (versions !== undefined && versions !== false && !(typeof versions === 'object' && versions !== null && !Array.isArray(versions))) bad('versions', 'false or { keep?, windowMs?, maxErrorRate?, minCalls?, checkTimeoutMs? }');
   const control = config['control'];
   if (control !== undefined && control !== false && !(typeof control === 'object' && control !== null)) bad('control', 'false or { port }');
   return config as HotswapConfig;

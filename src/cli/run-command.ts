@@ -7,8 +7,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
+import { attachVersions } from '../versions/attach-versions.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
+import { crashReport, describeUncaught } from './app-error.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
 
 export interface RunFlags {
@@ -34,8 +37,6 @@ export interface RunningApp {
   startError?: unknown;
 }
 
-/** Hooks other parts of the CLI attach to a running app (the control server). */
-export const runHooks: { afterStart: ((app: RunningApp, flags: RunFlags) => Promise<void>)[] } = { afterStart: [] };
 
 export async function runCommand(entryArg: string | undefined, appArgs: string[], flags: RunFlags): Promise<void> {
   if (!entryArg) throw new HotswapError(ERROR_CODES.USAGE, 'Missing entry file', { hint: 'Usage: hotswap run [flags] <entry.ts> [app args...]' });
@@ -54,12 +55,15 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     ...(roots ? { roots: roots.map((r) => resolve(project, r)) } : {}),
     enabled,
     watch: watch ? { ...(settleMs === undefined ? {} : { settleMs }), ignore: [...(config.ignore ?? []), ...(toList(flags.ignore) ?? [])] } : false,
-    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : {}),
+    // Hot reload off (production): nothing is written under the project, so no disk cache either.
+    ...(flags.cacheDir ? { cacheDir: resolve(flags.cacheDir) } : enabled ? {} : { cacheDir: false as const }),
   });
   // The app can embed a plugin host in this runtime: createPluginHost() finds it through currentRuntime().
   publishRuntime(runtime);
   runtime.on('reload', (result) => reporter.reload(result));
   runtime.on('error', (error) => reporter.error(error, 'runtime'));
+  // Before the app starts, so the start-up load is recorded; a store that cannot open only turns history off.
+  if (enabled && config.versions !== false) attachVersions(runtime, config.versions ?? {}, { info: (m, d) => reporter.info(m, d), warn: (m, d) => reporter.info(`⚠ ${m}`, d) });
   if (source && flags.verbose) reporter.info(`config from ${source}`);
 
   const keepAlive = watch && flags.keepAlive !== false && config.keepAlive !== false;
@@ -72,16 +76,19 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     if (flags.verbose) reporter.info(`started ${entryArg}${enabled ? (watch ? ' (watching)' : '') : ' (hot reload off: HOTSWAP_ENABLED=false)'}`);
   } catch (error) {
     app.startError = error;
-    reporter.error(error, 'start');
     if (!watch) {
+      reporter.error(error, 'start');
       process.exitCode = 1;
       await runtime.close();
       return;
     }
-    reporter.info('waiting for a change to start again');
+    reporter.startFailed(error);
   }
   if (flags.verbose && watch) watchForLeaks(runtime, reporter);
-  for (const hook of runHooks.afterStart) await hook(app, flags);
+  // HOTSWAP_ENABLED=false: no control server (and so no token files); the app just runs.
+  if (!enabled) return;
+  // The CLI composes the layers: runtime (above), then the control plane on top of it.
+  await startForApp(app, flags);
 }
 
 /**
@@ -103,11 +110,27 @@ function watchForLeaks(runtime: Runtime, reporter: Reporter): void {
 }
 
 function installProcessHandlers(runtime: Runtime, reporter: Reporter, keepAlive: boolean): void {
+  const project = { root: runtime.root, roots: runtime.roots };
+  // An app that listens for these itself owns its errors, as under node.
+  const appHandles = (event: 'uncaughtException' | 'unhandledRejection'): boolean => process.listenerCount(event) > 1;
   if (keepAlive) {
     // Under hot reload a bug in freshly saved code must not take the process down:
-    // report it (with the mapped stack) and keep the last good code serving.
-    process.on('uncaughtException', (error) => reporter.error(error, 'uncaughtException'));
-    process.on('unhandledRejection', (reason) => reporter.error(reason, 'unhandledRejection'));
+    // report it as the app's (with the mapped stack) and keep the last good code serving.
+    process.on('uncaughtException', (error, origin) => {
+      if (!appHandles('uncaughtException')) reporter.error(describeUncaught(error, origin, project), origin);
+    });
+    process.on('unhandledRejection', (reason) => {
+      if (!appHandles('unhandledRejection')) reporter.error(describeUncaught(reason, 'unhandledRejection', project), 'unhandledRejection');
+    });
+  } else {
+    // Exit as node does, but print the original .ts location and line, not the transformed script's.
+    process.on('uncaughtException', (error, origin) => {
+      if (appHandles('uncaughtException')) return;
+      process.stderr.write(crashReport(error, project));
+      const described = describeUncaught(error, origin, project);
+      if (described.code !== ERROR_CODES.APP_UNCAUGHT) reporter.error(described, origin);
+      process.exit(1);
+    });
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = (): void => {

@@ -1,25 +1,25 @@
 /**
- * Starts the control server after `hotswap run` started the app (through
- * `runHooks.afterStart`). A control server that cannot start is reported and
- * the app keeps running without it: the control plane is never a reason for
- * the app to go down.
+ * Starts the control server after `hotswap run` started the app (the CLI calls
+ * it). A control server that cannot start is reported and the app keeps running
+ * without it: the control plane is never a reason for the app to go down.
  */
 import { ERROR_CODES, HotswapError } from '../errors.ts';
-import { runHooks, type RunFlags, type RunningApp } from '../cli/run-command.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { ControlServer } from './control-server.ts';
 
-let installed = false;
-
-/** Register the hook (idempotent). */
-export function installControlHook(): void {
-  if (installed) return;
-  installed = true;
-  runHooks.afterStart.push(async (app, flags) => {
-    await startForApp(app, flags);
-  });
+/** What of the running app the control plane needs (the CLI's RunningApp fits). */
+export interface ControlApp {
+  runtime: Runtime;
+  reporter: { info(message: string, data?: Record<string, unknown>): void; error(error: unknown, context?: string): void };
+  config: { control?: unknown };
 }
 
-export async function startForApp(app: RunningApp, flags: RunFlags): Promise<ControlServer | undefined> {
+export interface ControlFlags {
+  control?: boolean;
+  controlPort?: number | string;
+}
+
+export async function startForApp(app: ControlApp, flags: ControlFlags): Promise<ControlServer | undefined> {
   const { runtime, reporter } = app;
   if (flags.control === false) return undefined;
   try {

@@ -14,6 +14,8 @@ import { streamEvents } from './event-stream.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { isJsonContentType, readBodyLimited } from './read-body.ts';
 import { describeIssues, ReloadBodySchema } from './schemas.ts';
+import { leaksSnapshot } from './leaks-snapshot.ts';
+import { registerVersionRoutes } from './versions-routes.ts';
 import { graphSnapshot, modulesSnapshot, statsSnapshot, statusSnapshot } from './snapshots.ts';
 
 export interface ControlAppOptions {
@@ -37,6 +39,8 @@ const STATIC_ROUTES: Record<string, string> = {
   '/dashboard.css': 'dashboard.css',
   '/dashboard.js': 'dashboard.js',
   '/graph.js': 'graph.js',
+  '/history.js': 'history.js',
+  '/history.css': 'history.css',
   '/panel.js': 'panel.js',
   '/favicon.svg': 'favicon.svg',
 };
@@ -59,7 +63,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   const assets = loadAssets();
   const app = new Hono<Env>();
 
-  app.onError((error, c) => fail(c, 500, 'HS_INTERNAL', `Internal error in the control server: ${error.message}`, 'This is a bug in hotswap; the app itself is not affected.'));
+  app.onError((error, c) => fail(c, 500, ERROR_CODES.INTERNAL, `Internal error in the control server: ${error.message}`, 'This is a bug in hotswap; the app itself is not affected.'));
   app.notFound((c) => fail(c, 404, ERROR_CODES.CONTROL_NOT_FOUND, `No route ${c.req.method} ${c.req.path}`, 'See docs/control-api.md for the endpoints.'));
 
   // guard: runs before anything else, so a refused request never reaches a route
@@ -128,6 +132,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   app.get('/api/stats', (c) => c.json(statsSnapshot(feed)));
   app.get('/api/modules', (c) => c.json({ modules: modulesSnapshot(feed) }));
   app.get('/api/graph', (c) => c.json(graphSnapshot(feed)));
+  app.get('/api/leaks', async (c) => c.json(await leaksSnapshot(feed, c.req.query('gc') === '1')));
   app.get('/metrics', (c) => c.body(renderMetrics(feed), 200, { 'Content-Type': METRICS_CONTENT_TYPE }));
   app.get('/api/events/recent', (c) => {
     const after = toInt(c.req.query('after')) ?? 0;
@@ -184,6 +189,8 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
     const result = await runtime.reload(files, { force: module !== undefined });
     return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
   });
+
+  registerVersionRoutes(app, feed, fail);
 
   return app;
 }

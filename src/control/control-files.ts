@@ -43,13 +43,18 @@ export function writeControlFiles(project: string, info: ControlInfo, tokens: { 
   writeFileAtomic(paths.info, `${JSON.stringify(info, null, 2)}\n`, FILE_MODE);
 }
 
-/** Removes control.json if it still describes this process (another run may have taken over). */
+/**
+ * Removes control.json and the token files if they still belong to this process (another run
+ * may have taken over): a token is only good while its process runs, so none outlives it.
+ */
 export function removeControlInfo(project: string, pid: number = process.pid): void {
-  const { info } = controlPaths(project);
+  const { info, token, panelToken } = controlPaths(project);
   try {
     const current = readControlInfo(project);
     if (current && current.pid !== pid) return;
     rmSync(info, { force: true });
+    rmSync(token, { force: true });
+    rmSync(panelToken, { force: true });
   } catch {
     // best effort: this runs while the process exits
   }

@@ -1,19 +1,23 @@
 /**
- * Optional data sources the control plane shows beside the runtime's own:
- * the plugin host registers one named `plugins` (its `stats()` and its
- * events). Stats appear under `stats.providers[name]`; events go out on the
+ * Optional data sources the control plane shows beside the runtime's own.
+ * Plugin hosts announce themselves to src/plugins (they never import the
+ * control plane); the control plane shows the latest one as the provider
+ * named `plugins` (its `stats()` and its events). Stats appear under `stats.providers[name]`; events go out on the
  * event stream as `<name>:<type>`.
  *
  * The registry lives on `globalThis` under a `Symbol.for` key: the app may
  * load hotswap from dist/ while the CLI runs from src/ (or two copies of the
  * package are installed), and both must meet in one registry.
  */
+import { pluginHosts, watchPluginHosts, type AnnouncedHost } from '../plugins/host-registry.ts';
 
 export interface ControlProvider {
   /** Key in `/api/stats` (`providers.<name>`) and prefix of its event names. Unique. */
   name: string;
   /** A JSON-serializable snapshot, read on every stats request. */
   stats?(): unknown;
+  /** Lines for `status.problems` (something the user should know is wrong), read on every status request. */
+  problems?(): string[];
   /** Forward events to `emit`; return the disposer. */
   subscribe?(emit: (type: string, data: unknown) => void): () => void;
 }
@@ -45,14 +49,31 @@ export function registerControlProvider(provider: ControlProvider): () => void {
 }
 
 export function controlProviders(): ControlProvider[] {
-  return [...registry().providers.values()];
+  const providers = new Map(registry().providers);
+  const host = pluginHosts().at(-1);
+  if (host && !providers.has(PLUGINS)) providers.set(PLUGINS, pluginProvider(host));
+  return [...providers.values()];
 }
 
-/** Be told when providers come and go; returns the disposer. */
+/** Be told when providers come and go (plugin hosts included); returns the disposer. */
 export function watchControlProviders(listener: (change: 'added' | 'removed', provider: ControlProvider) => void): () => void {
   const { listeners } = registry();
   listeners.add(listener);
-  return () => listeners.delete(listener);
+  const unwatchHosts = watchPluginHosts((change, host) => listener(change, pluginProvider(host)));
+  return () => {
+    listeners.delete(listener);
+    unwatchHosts();
+  };
+}
+
+const PLUGINS = 'plugins';
+const hostProviders = new WeakMap<AnnouncedHost, ControlProvider>();
+
+/** One provider object per host, so `added` and `removed` name the same one. */
+function pluginProvider(host: AnnouncedHost): ControlProvider {
+  let provider = hostProviders.get(host);
+  if (!provider) hostProviders.set(host, (provider = { name: PLUGINS, stats: () => host.stats(), subscribe: (emit) => host.subscribe(emit) }));
+  return provider;
 }
 
 function notify(change: 'added' | 'removed', provider: ControlProvider): void {

@@ -8,7 +8,7 @@ import type { EventFeed, ReloadSummary } from './event-feed.ts';
 import type { Phase, PhaseSummary } from './phase-samples.ts';
 import { controlProviders } from './providers.ts';
 
-export type ControlState = 'running' | 'reloading' | 'degraded';
+export type ControlState = 'running' | 'reloading' | 'degraded' | 'fatal';
 
 export interface StatusSnapshot {
   enabled: boolean;
@@ -63,13 +63,18 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
   const { runtime } = feed;
   const problems: string[] = [];
   const last = feed.lastReload;
-  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; the last good version keeps serving`);
+  const fatal = runtime.status().fatal;
+  if (fatal) problems.push(fatal.message);
+  // before the first successful start there is no good version to serve: the app waits for a fix
+  const started = runtime.modules().some((m) => m.version !== undefined);
+  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; ${started ? 'the last good version keeps serving' : 'the app has not started yet: it is waiting for a fix'}`);
   if (last?.status === 'declined') problems.push(`reload #${last.id} was declined: restart the process to apply ${last.files.join(', ')}`);
   for (const m of runtime.modules()) {
     if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded: its last load failed (fix it and save)`);
     else if (m.error !== undefined && last?.status !== 'failed') problems.push(`${feed.rel(m.file)}: ${truncateText(m.error, ERROR_TEXT_LIMITS.text)}`);
   }
-  const state: ControlState = feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';
+  for (const provider of controlProviders()) problems.push(...(provider.problems?.() ?? []));
+  const state: ControlState = fatal ? 'fatal' : feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';
   return {
     enabled: runtime.enabled,
     state,

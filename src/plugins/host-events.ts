@@ -11,18 +11,22 @@ export type ReloadReason = 'module' | 'asset' | 'manual' | 'enable';
 export type FailurePhase = 'load' | 'evaluate' | 'migrate' | 'setup' | 'health' | 'smoke' | 'conflict' | 'invalid';
 
 export interface PluginHostEvents {
-  /** A plugin's first version went live (at start, or a new plugin file). */
-  'plugin:loaded': { name: string; file: string; version: number; transaction: number | undefined };
+  /**
+   * A plugin's first version went live (at start, or a new plugin file). Plugin versions count the
+   * plugin's versions that went live; `moduleVersion` is its file's module version (every evaluation
+   * of the file counts, failed attempts too): the number `hotswap` prints as `file@vN`.
+   */
+  'plugin:loaded': { name: string; file: string; version: number; transaction: number | undefined; moduleVersion: number | undefined };
   /** A plugin's new version replaced the previous one. */
-  'plugin:reloaded': { name: string; file: string; version: number; previousVersion: number; reason: ReloadReason; transaction: number | undefined };
+  'plugin:reloaded': { name: string; file: string; version: number; previousVersion: number; reason: ReloadReason; transaction: number | undefined; moduleVersion: number | undefined };
   /** A new version failed to stage; `serving` is the version still live (none for a new plugin). */
   'plugin:failed': { name: string; file: string; phase: FailurePhase; error: SerializedError; serving: number | undefined; transaction: number | undefined };
   'plugin:disabled': { name: string; file: string; version: number };
   'plugin:enabled': { name: string; file: string; version: number };
   /** Its file was deleted, or `unload()` was called: registrations removed, record forgotten. */
   'plugin:unloaded': { name: string; file: string; version: number | undefined };
-  /** A replaced version was torn down (`timedOut`: after the drain timeout, calls still running). */
-  'plugin:drained': { name: string; version: number; timedOut: boolean };
+  /** A replaced version was torn down (`timedOut`: after the drain timeout, calls still running); `calls`: how many were running when it was replaced. */
+  'plugin:drained': { name: string; version: number; timedOut: boolean; calls: number };
   /** The drain timeout expired with calls still running on an old version: they are named. */
   'plugin:drain-timeout': { name: string; version: number; running: string[]; message: string };
   /** A handler, hook or cleanup threw; the host keeps serving. */

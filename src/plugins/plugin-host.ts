@@ -11,13 +11,15 @@
  * Replaced versions drain: they are torn down when their last call returns.
  */
 import { resolve } from 'node:path';
-import { registerControlProvider } from '../control/providers.ts';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath, serializeError } from '../errors.ts';
 import type { ReloadParticipant } from '../reload/participant.ts';
 import { firstProjectFrame } from '../runner/source-maps.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { AssetStore } from './asset-store.ts';
+import { asPluginError } from './plugin-error.ts';
+import { describePluginEvent } from './plugin-event-text.ts';
 import { currentRuntime } from './current-runtime.ts';
+import { announcePluginHost } from './host-registry.ts';
 import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
 import { HostEmitter, type FailurePhase, type PluginHostEventName, type PluginHostEvents } from './host-events.ts';
 import { Mutex } from './mutex.ts';
@@ -30,7 +32,7 @@ import { createRegistries, type Registries } from './registries.ts';
 import { stagePhaseOf, stageVersion, type Located } from './stage-version.ts';
 
 /** The parts of a `Runtime` the host uses. */
-export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed' | 'registry'>;
+export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed' | 'isProjectFile' | 'frameFor' | 'modules'>;
 
 export interface PluginHostLogger {
   warn(message: string): void;
@@ -93,8 +95,6 @@ export class PluginHost {
   readonly #unloaded = new Set<string>();
   /** Errors this host already reported (the runtime's failed reload carries them too). */
   readonly #reported = new WeakSet<object>();
-  /** Files that started each runtime transaction (from `reload:start`). */
-  readonly #transactionFiles = new Map<number, string[]>();
   readonly #teardowns = new Set<Promise<void>>();
   readonly #disposers: (() => void)[] = [];
   #view: RegistryView = RegistryView.EMPTY;
@@ -129,18 +129,13 @@ export class PluginHost {
     this.routes = this.#registries.routes;
     this.#disposers.push(
       runtime.addParticipant(this.#participant()),
-      runtime.on('reload:start', ({ id, files }) => this.#transactionFiles.set(id, files)),
-      runtime.on('reload', (result) => {
-        this.#transactionFiles.delete(result.id);
-        if (result.status === 'failed') this.#onFailedReload(result.id, result.files, result.error);
-      }),
       runtime.on('change', (set) => {
         const files = [...set.changed, ...set.added, ...set.removed].filter((f) => this.#assets.has(f));
         if (files.length > 0) void this.refreshAssets(files);
       }),
     );
     if (options.control !== false) {
-      this.#disposers.push(registerControlProvider({ name: 'plugins', stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, data)) }));
+      this.#disposers.push(announcePluginHost({ stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, { ...data, text: describePluginEvent(event, data, this.runtime.root) })) }));
     }
   }
 
@@ -170,13 +165,16 @@ export class PluginHost {
   }
 
   /** Load (and enable) a plugin file; resolves to the plugin's name, rejects with why it failed. */
-  load(file: string): Promise<string> {
+  async load(file: string): Promise<string> {
     const path = resolve(this.runtime.root, file);
+    // The module loads through the runtime's queue before this host's lock is taken: a
+    // transaction queued first needs the lock in its prepare.
+    const record = this.#ensureRecord(path);
+    const loaded = record.active ? undefined : await this.#loadModule(record);
     return this.#exclusive(async () => {
       this.#unloaded.delete(path);
-      const record = this.#ensureRecord(path);
       if (record.active) return record.name;
-      const namespace = await this.#loadModule(record);
+      const namespace = loaded ?? (await this.#loadModule(record));
       await this.#swap([{ record, kind: 'load', reason: 'module', namespace }]);
       return record.name;
     });
@@ -192,11 +190,12 @@ export class PluginHost {
   }
 
   /** Set up a disabled (or failed) plugin again from its current code; state comes back through `migrate`. */
-  enable(name: string): Promise<void> {
+  async enable(name: string): Promise<void> {
+    const preloaded = await this.#preload(name);
     return this.#exclusive(async () => {
       const record = this.#byName(name);
       if (record.active) return;
-      const namespace = await this.#loadModule(record);
+      const namespace = await this.#loaded(record, preloaded);
       await this.#swap([{ record, kind: 'enable', reason: 'enable', namespace }]);
     });
   }
@@ -211,11 +210,12 @@ export class PluginHost {
   }
 
   /** Set a plugin up again from its current code (a new version, through migrate). */
-  reload(name: string): Promise<void> {
+  async reload(name: string): Promise<void> {
+    const preloaded = await this.#preload(name);
     return this.#exclusive(async () => {
       const record = this.#byName(name);
       if (record.status === 'disabled') throw new HotswapError(ERROR_CODES.USAGE, `Plugin "${name}" is disabled`, { hint: 'enable() it instead.' });
-      const namespace = await this.#loadModule(record);
+      const namespace = await this.#loaded(record, preloaded);
       await this.#swap([{ record, kind: record.active ? 'reload' : 'load', reason: 'manual', namespace }]);
     });
   }
@@ -355,14 +355,16 @@ export class PluginHost {
         record.failing = false;
       }
       const base = { name: record.name, file: record.file };
+      // the file's module version beside the plugin's own: two counters, both named where they are shown
+      const moduleVersion = next ? this.#moduleVersionOf(record.file) : undefined;
       switch (change.kind) {
         case 'load':
           record.loads++;
-          if (next) this.#events.emit('plugin:loaded', { ...base, version: next.version, transaction: swap.transaction });
+          if (next) this.#events.emit('plugin:loaded', { ...base, version: next.version, transaction: swap.transaction, moduleVersion });
           break;
         case 'reload':
           record.reloads++;
-          if (next) this.#events.emit('plugin:reloaded', { ...base, version: next.version, previousVersion: previous?.version ?? 0, reason: change.reason, transaction: swap.transaction });
+          if (next) this.#events.emit('plugin:reloaded', { ...base, version: next.version, previousVersion: previous?.version ?? 0, reason: change.reason, transaction: swap.transaction, moduleVersion });
           break;
         case 'enable':
           record.loads++;
@@ -385,9 +387,14 @@ export class PluginHost {
     }
   }
 
+  #moduleVersionOf(file: string): number | undefined {
+    return this.runtime.modules().find((m) => m.file === file)?.version;
+  }
+
   /** Out of service: torn down when its last call returns, or after the drain timeout. */
   #retire(record: PluginRecord, version: PluginVersion): void {
     record.draining.add(version);
+    const calls = version.inFlight;
     let timedOut = false;
     version.retire(this.#options.drainTimeoutMs, (running) => {
       timedOut = true;
@@ -398,7 +405,7 @@ export class PluginHost {
     const teardown = version.disposed.then(() => {
       record.draining.delete(version);
       this.#teardowns.delete(teardown);
-      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut });
+      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut, calls });
     });
     this.#teardowns.add(teardown);
   }
@@ -408,6 +415,8 @@ export class PluginHost {
   #participant(): ReloadParticipant {
     return {
       name: 'plugin-host',
+      // plugin files (new ones too) and the assets plugins read; other files are not the host's business
+      wants: (file) => this.#wants(file) || this.#records.has(file) || this.#assets.has(file),
       prepare: async (tx) => {
         const release = await this.#mutex.acquire();
         this.#held = { id: tx.id, release, swap: undefined };
@@ -415,7 +424,7 @@ export class PluginHost {
         const changes = await planTransaction(tx, {
           runtime: this.runtime,
           records: this.#records,
-          triggered: this.#transactionFiles.get(tx.id) ?? [],
+          triggered: tx.files,
           wants: (file) => this.#wants(file),
           ensureRecord: (file) => this.#ensureRecord(file),
           fail: (record, error) => this.#fail(record, 'evaluate', error, tx.id),
@@ -434,6 +443,9 @@ export class PluginHost {
         } finally {
           held?.release();
         }
+      },
+      finalize: (result) => {
+        if (result.status === 'failed') this.#onFailedReload(result.id, result.files, result.error);
       },
     };
   }
@@ -474,6 +486,24 @@ export class PluginHost {
     return isPluginFile(file, this.dirs) && !this.#unloaded.has(file);
   }
 
+  /** Load a named plugin's module ahead of taking the lock (see `load`); the outcome is used inside it. */
+  async #preload(name: string): Promise<{ record: PluginRecord; namespace?: object; error?: unknown } | undefined> {
+    const record = [...this.#records.values()].find((r) => r.name === name);
+    if (!record) return undefined;
+    try {
+      return { record, namespace: await this.#loadModule(record) };
+    } catch (error) {
+      return { record, error };
+    }
+  }
+
+  /** The preloaded namespace of `record`, or a load now when the record changed meanwhile (then it is already loaded: no queue wait). */
+  async #loaded(record: PluginRecord, preloaded: { record: PluginRecord; namespace?: object; error?: unknown } | undefined): Promise<object> {
+    if (preloaded?.record !== record) return this.#loadModule(record);
+    if (preloaded.namespace) return preloaded.namespace;
+    throw preloaded.error;
+  }
+
   async #loadModule(record: PluginRecord): Promise<object> {
     try {
       return await this.runtime.load(record.file);
@@ -502,7 +532,7 @@ export class PluginHost {
   }
 
   #callError(version: PluginVersion, kind: string, target: string, error: unknown): void {
-    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(error) });
+    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(asPluginError(error)) });
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -511,10 +541,9 @@ export class PluginHost {
   }
 
   #locate(error: unknown): Located | undefined {
-    const { registry } = this.runtime;
-    const location = firstProjectFrame(error, (file) => registry.resolver.isProjectFile(file));
+    const location = firstProjectFrame(error, (file) => this.runtime.isProjectFile(file));
     if (!location) return undefined;
-    return { location, frame: registry.frameFor(location) };
+    return { location, frame: this.runtime.frameFor(location) };
   }
 
   #rel(file: string): string {

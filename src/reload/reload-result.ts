@@ -1,5 +1,6 @@
 /** Outcomes of a reload are values, not exceptions (a broken save is normal). */
 import type { HotswapError } from '../errors.ts';
+import type { ReloadTrigger } from './reload-request.ts';
 
 export interface PhaseTimings {
   /** read + transform + evaluate of the new versions */
@@ -18,6 +19,8 @@ export interface ReloadBase {
   /** Files that triggered it (absolute paths). */
   files: string[];
   startedAt: number;
+  /** Why it ran (see `ReloadRequest`). */
+  trigger?: ReloadTrigger;
 }
 
 export interface ReloadCommitted extends ReloadBase {
@@ -28,14 +31,42 @@ export interface ReloadCommitted extends ReloadBase {
   rerun: { file: string; reason: string }[];
   /** Modules removed because nothing imports them any more. */
   pruned: string[];
+  /** Modules still failing (retried with this change, failed as before): they keep their last good version. */
+  pending?: { file: string; error: HotswapError }[];
   timings: PhaseTimings;
+  /** Namespace members this reload removed while a module still reads them (`ns.x` is undefined now). */
+  warnings?: { file: string; message: string }[];
+}
+
+/** The phase a transaction failed in. */
+export type ReloadPhase = 'plan' | 'stage' | 'validate' | 'prepare' | 'commit';
+
+/**
+ * No good version serves: a dispose-first module's new version failed, and its old
+ * version failed to evaluate again. Sticky until a save of the module commits.
+ */
+export interface FatalState {
+  /** The modules left without a good version (absolute paths). */
+  modules: string[];
+  /** What the user reads: which module, and what to do. */
+  message: string;
+  /** Why the old version could not be restored. */
+  error: HotswapError;
+  /** The reload that left the process in this state. */
+  reload: number;
 }
 
 export interface ReloadFailed extends ReloadBase {
   status: 'failed';
   error: HotswapError;
-  /** Whether an old version had to be re-evaluated (dispose-first modules). */
+  /** Where it failed. */
+  phase: ReloadPhase;
+  /** Whether an old version was re-evaluated and serves again (dispose-first modules). */
   restored: boolean;
+  /** Set when restoring failed too: the process runs no good version of these modules. */
+  fatal?: FatalState;
+  /** What of the same change set committed on its own, without the failed modules (reported as its own reload too). */
+  partial?: ReloadCommitted;
   timings: PhaseTimings;
 }
 

@@ -1,107 +1,24 @@
 /**
  * A `ModuleNode` is one project file for the life of the process; a
- * `ModuleInstance` is one evaluated version of it. Importers never hold an
- * instance: they hold the node's namespace, which reads the committed
- * instance at use time (live bindings) and hands out stable functions.
+ * `ModuleVersion` (module-version.ts) is one evaluated version of it.
+ * Importers never hold a version: they hold the node's namespace, which reads
+ * the committed version at use time (live bindings) and hands out stable
+ * functions. Its state is written only by the module graph (module-graph.ts).
  */
 import { pathToFileURL } from 'node:url';
-import type { TransformedModule } from '../transform/transform-module.ts';
-import { createHotState, type HotContext, type HotState } from './hot-context.ts';
-import { createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
+import type { ModuleVersion } from './module-version.ts';
 
-export type InstanceStatus = 'evaluating' | 'evaluated' | 'failed';
-
-export class ModuleInstance {
-  readonly node: ModuleNode;
-  readonly version: number;
-  readonly transformed: TransformedModule;
-  /** SHA-256 of the source this version was made from. */
-  readonly hash: string;
-  /** Whether it was evaluated for a reload transaction (reads staged dependencies). */
-  readonly staging: boolean;
-  /**
-   * The open transaction this version belongs to; cleared at commit or abort, so
-   * an `import()` or `require()` the version makes later runs in live mode.
-   */
-  stagingContext: unknown;
-  /** ESM: the object the module code defines its export getters on. */
-  readonly esmExports: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  /** CJS/JSON: `module` as the code sees it. */
-  readonly cjsModule: { exports: unknown } = { exports: {} };
-  readonly hotState: HotState = createHotState();
-  hot: HotContext | undefined;
-  /** Project modules this version imports, by path. */
-  readonly imports = new Map<string, ModuleNode>();
-  /** Timers created while the module evaluated: cleared when this version is disposed. */
-  readonly timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
-  /** Modules above this one in the import chain that started its evaluation (cycle detection). */
-  readonly chain: readonly ModuleNode[];
-  /** Names this module defines itself (re-exports are not wrapped again). */
-  readonly localExports: ReadonlySet<string>;
-  /** Local exports whose binding never changes within this version (const, function, class, default). */
-  readonly constantExports: ReadonlySet<string>;
-  /** Held by the module's V8 context: alive while any function of this version is (see evaluate.ts). */
-  readonly sentinel: { module: string; version: number };
-  status: InstanceStatus = 'evaluating';
-  evaluatingTopLevel = true;
-  evaluation: Promise<void> = Promise.resolve();
-  error: unknown;
-  disposed = false;
-  /** Time spent evaluating, ms. */
-  evaluateMs = 0;
-
-  constructor(node: ModuleNode, transformed: TransformedModule, hash: string, staging: boolean, chain: readonly ModuleNode[]) {
-    this.node = node;
-    this.version = node.nextVersion++;
-    this.transformed = transformed;
-    this.hash = hash;
-    this.staging = staging;
-    this.chain = chain;
-    this.sentinel = { module: node.id, version: this.version };
-    this.localExports = new Set(transformed.exports.filter((e) => e.local).map((e) => e.name));
-    this.constantExports = new Set(transformed.format === 'esm' ? transformed.exports.filter((e) => e.local && !e.mutable).map((e) => e.name) : []);
-  }
-
-  get isCommonJs(): boolean {
-    return this.transformed.format !== 'esm';
-  }
-
-  /** The raw value of an export as this version defines it. */
-  rawExport(name: string): unknown {
-    if (!this.isCommonJs) return this.esmExports[name];
-    const value = this.cjsModule.exports;
-    if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
-    return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
-  }
-
-  /** Export names known before evaluation (static records), for namespaces handed out during a cycle. */
-  staticExportNames(): string[] {
-    return this.isCommonJs ? ['default'] : this.transformed.exports.map((e) => e.name);
-  }
-
-  exportNames(): string[] {
-    if (!this.isCommonJs) return Object.keys(this.esmExports);
-    const value = this.cjsModule.exports;
-    const names = value !== null && (typeof value === 'object' || typeof value === 'function') ? Object.keys(value) : [];
-    return ['default', ...names.filter((n) => n !== 'default')];
-  }
-
-  isLocalExport(name: string): boolean {
-    return this.isCommonJs || this.localExports.has(name);
-  }
-}
-
-function isEsModuleInterop(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && (value as Record<string, unknown>)['__esModule'] === true;
-}
+// Files that type both import them from here.
+export { ModuleVersion, type VersionStatus } from './module-version.ts';
+import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 export class ModuleNode {
   readonly id: string;
   readonly url: string;
   /** The committed version: what every call runs. */
-  current: ModuleInstance | undefined;
+  current: ModuleVersion | undefined;
   /** The version evaluated by the open transaction, not visible to committed code until commit. */
-  staged: ModuleInstance | undefined;
+  staged: ModuleVersion | undefined;
   /** Nodes whose committed version imports this one. */
   readonly importers = new Set<ModuleNode>();
   /** `import.meta.hot.data`: one object for all versions. */
@@ -113,6 +30,10 @@ export class ModuleNode {
   missing = false;
   /** Why the last reload of this module failed, until it succeeds again. */
   lastError: unknown;
+  /** SHA-256 of the text whose reload failed (with `lastError`): a module retried unchanged fails the same way. */
+  failedHash: string | undefined;
+  /** Set when neither its new nor its old version evaluates (a failed dispose-first restore): no good version serves. */
+  fatal: unknown;
   lastReloadAt: number | undefined;
   /**
    * Namespace seen by committed code: a plain object (not a Proxy: V8 inlines
@@ -174,14 +95,14 @@ export class ModuleNode {
   }
 
   #syncView(view: Record<string, unknown>, staging: boolean): void {
-    const instance = staging ? (this.staged ?? this.current) : this.current;
-    const names = new Set<string>(instance ? [...instance.staticExportNames(), ...(instance.status === 'evaluated' ? instance.exportNames() : [])] : []);
+    const version = staging ? (this.staged ?? this.current) : this.current;
+    const names = new Set<string>(version ? [...version.staticExportNames(), ...(version.status !== 'failed' ? version.exportNames() : [])] : []);
     for (const key of Object.keys(view)) if (!names.has(key)) delete view[key];
     const pick = staging ? () => this.staged ?? this.current : () => this.current;
     for (const name of names) {
-      if (!staging && instance?.status === 'evaluated' && instance.constantExports.has(name)) {
+      if (!staging && version?.status === 'evaluated' && version.constantExports.has(name)) {
         // Constant until the next commit, which syncs again: a plain data property.
-        Object.defineProperty(view, name, { value: this.readExport(instance, name), enumerable: true, writable: false, configurable: true });
+        Object.defineProperty(view, name, { value: this.readExport(version, name), enumerable: true, writable: false, configurable: true });
         continue;
       }
       Object.defineProperty(view, name, {
@@ -196,13 +117,17 @@ export class ModuleNode {
   }
 
   /** An export as importers see it: functions forwarded, classes and values as they are. */
-  readExport(instance: ModuleInstance, name: string): unknown {
-    const value = instance.rawExport(name);
-    if (typeof value !== 'function' || !instance.isLocalExport(name) || isClass(value)) return value;
+  readExport(version: ModuleVersion, name: string): unknown {
+    const value = version.rawExport(name);
+    if (typeof value !== 'function' || !version.isLocalExport(name) || isClass(value)) return value;
+    if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
     let forwarder = this.#forwarders.get(name);
     if (!forwarder) {
-      forwarder = createStableFunction(value as (...args: unknown[]) => unknown);
+      forwarder = createStableFunction(value as (...args: unknown[]) => unknown, version.calls);
       this.#forwarders.set(name, forwarder);
+    } else if (version === this.current && !version.constantExports.has(name) && targetOf(forwarder) !== value) {
+      // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
+      retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
     }
     return forwarder;
   }
@@ -214,15 +139,21 @@ export class ModuleNode {
   }
 
   /** Point forwarders at the new version and patch old class prototypes. Part of the synchronous commit. */
-  adopt(instance: ModuleInstance, previous?: ModuleInstance): void {
-    if (previous) this.#rememberClasses(previous);
+  adopt(version: ModuleVersion, previous?: ModuleVersion): void {
+    if (previous?.status === 'evaluated') this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
-      const value = instance.rawExport(name);
-      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown);
+      const value = version.rawExport(name);
+      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
     }
-    for (const name of instance.exportNames()) {
-      const value = instance.rawExport(name);
-      if (!isClass(value) || !instance.isLocalExport(name)) continue;
+    // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
+    for (const [name, staged] of version.stagedForwarders ?? []) {
+      const stable = this.readExport(version, name);
+      if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
+    }
+    version.stagedForwarders = undefined;
+    for (const name of version.exportNames()) {
+      const value = version.rawExport(name);
+      if (!isClass(value) || !version.isLocalExport(name)) continue;
       const versions = this.#classVersions.get(name) ?? [];
       if (versions.length > 0) patchClassVersions(versions, value);
       versions.push(new WeakRef(value));
@@ -232,15 +163,28 @@ export class ModuleNode {
   }
 
   /** The first version was committed by a live load, which never adopts: record its classes now. */
-  #rememberClasses(instance: ModuleInstance): void {
-    for (const name of instance.exportNames()) {
-      const value = instance.rawExport(name);
-      if (!isClass(value) || !instance.isLocalExport(name)) continue;
+  #rememberClasses(version: ModuleVersion): void {
+    for (const name of version.exportNames()) {
+      const value = version.rawExport(name);
+      if (!isClass(value) || !version.isLocalExport(name)) continue;
       const versions = this.#classVersions.get(name) ?? [];
       if (!versions.some((r) => r.deref() === value)) versions.push(new WeakRef(value));
       this.#classVersions.set(name, versions);
     }
   }
+}
+
+/**
+ * A function export of a version not yet committed, read by staged code (another module
+ * of the same change set re-running): it must call the new code, while committed code
+ * keeps calling the old one until the commit. So staged code gets its own forwarder.
+ */
+function stagedForwarder(version: ModuleVersion, name: string, value: (...args: unknown[]) => unknown): StableFunction {
+  version.stagedForwarders ??= new Map();
+  let forwarder = version.stagedForwarders.get(name);
+  if (!forwarder) version.stagedForwarders.set(name, (forwarder = createStableFunction(value)));
+  else if (targetOf(forwarder) !== value) retarget(forwarder, value);
+  return forwarder;
 }
 
 function createView(): Record<string, unknown> {
@@ -250,7 +194,7 @@ function createView(): Record<string, unknown> {
 }
 
 /** A CommonJS module's exports, live: an object view, or a callable one when `module.exports` is a function. */
-function createCjsView(node: ModuleNode, pick: () => ModuleInstance | undefined): unknown {
+function createCjsView(node: ModuleNode, pick: () => ModuleVersion | undefined): unknown {
   const exportsOf = (): unknown => pick()?.cjsModule.exports;
   const first = exportsOf();
   if (typeof first !== 'function' && (first === null || typeof first !== 'object')) return first;
@@ -260,8 +204,8 @@ function createCjsView(node: ModuleNode, pick: () => ModuleInstance | undefined)
     get(_t, key) {
       const value = exportsOf() as Record<PropertyKey, unknown>;
       if (typeof key !== 'string') return value[key];
-      const instance = pick();
-      return instance ? node.readExport(instance, key) : undefined;
+      const version = pick();
+      return version ? node.readExport(version, key) : undefined;
     },
     has: (_t, key) => key in (exportsOf() as object),
     ownKeys: () => Reflect.ownKeys(exportsOf() as object),

@@ -1,39 +1,46 @@
 /**
- * The runner's module map. It owns every project module (Node's module map
- * never sees them), creates versions, evaluates them, and links importers.
- * Two modes: live (startup and dynamic imports at run time: the new version is
- * committed as it evaluates) and staging (a reload transaction: versions are
- * evaluated beside the committed ones and become visible only at commit).
+ * The runner: creates a project module's versions (Node's module map never
+ * sees them), evaluates them and resolves their imports. Node state is written
+ * only by the module graph (module-graph.ts). Two modes: live (startup and
+ * dynamic imports at run time: the new version is current as it evaluates) and
+ * staging (a reload transaction: versions are evaluated beside the committed
+ * ones and become visible only at commit).
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
-import { codeFrame } from '../shared/code-frame.ts';
-import { sha256 } from '../shared/hash.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
-import { compileModule, exportAll, trackedTimers } from './evaluate.ts';
+import { exportAll, trackedTimers } from './evaluate.ts';
+import { outsideScopes } from '../resources/index.ts';
+import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
-import { ModuleInstance, ModuleNode } from './module-node.ts';
+import { checkExternalNames, checkImportedNames } from './imported-names.ts';
+import { importLocation } from './import-location.ts';
+import { ModuleGraph } from './module-graph.ts';
+import type { ModuleNode } from './module-node.ts';
+import { ModuleVersion } from './module-version.ts';
 import type { Resolver } from './resolver.ts';
+import type { Evaluator } from './seams.ts';
 import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
+import type { SourceStore, SourceText } from './source-store.ts';
 import type { VersionTracker } from './version-tracker.ts';
 
 /** The open reload transaction, as the registry sees it. */
 export interface StagingContext {
   /** Nodes that get a new version in this transaction. */
   rerun: Set<ModuleNode>;
-  /** Sources read for this transaction (read once, so every step sees the same content). */
-  sources: Map<string, { source: string; hash: string }>;
+  /** Sources read (or given) for this transaction (read once, so every step sees the same content). */
+  sources: Map<string, SourceText>;
   /** Versions created so far, in creation order. */
-  created: ModuleInstance[];
+  created: ModuleVersion[];
 }
 
 export interface RegistryOptions {
   resolver: Resolver;
   cache: TransformCache;
+  sources: SourceStore;
+  evaluator: Evaluator;
   versions: VersionTracker;
   root: string;
   formatFor(file: string): 'esm' | 'cjs';
@@ -45,210 +52,210 @@ export interface RegistryOptions {
 const MAPS_KEPT_PER_MODULE = 4;
 
 export class ModuleRegistry {
-  readonly nodes = new Map<string, ModuleNode>();
+  readonly graph: ModuleGraph;
   readonly #options: RegistryOptions;
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
   readonly #scripts = new Map<ModuleNode, string[]>();
-  /** Latest source text per file, for code frames. */
-  readonly #sources = new Map<string, string>();
+  /** Versions whose namespace a cycle handed out while they evaluated. */
+  readonly #readEarly = new WeakSet<ModuleVersion>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
+    this.graph = new ModuleGraph((node) => this.#forgetScripts(node));
   }
 
   get resolver(): Resolver {
     return this.#options.resolver;
   }
 
-  getNode(id: string): ModuleNode | undefined {
-    return this.nodes.get(id);
-  }
-
-  ensureNode(id: string): ModuleNode {
-    let node = this.nodes.get(id);
-    if (!node) {
-      node = new ModuleNode(id);
-      this.nodes.set(id, node);
-    }
-    return node;
-  }
-
-  removeNode(node: ModuleNode): void {
-    this.nodes.delete(node.id);
-    for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
-    this.#scripts.delete(node);
-  }
-
-  sourceOf(file: string): string | undefined {
-    return this.#sources.get(file);
+  get sources(): SourceStore {
+    return this.#options.sources;
   }
 
   /** A code frame at a location, from the source hotswap last read of that file. */
   frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined {
-    const source = location ? this.#sources.get(location.file) : undefined;
-    return location && source !== undefined ? codeFrame(source, location.line, location.column) : undefined;
-  }
-
-  /** Read a project file for a version. A missing file is a located, actionable error. */
-  readSource(file: string): { source: string; hash: string } {
-    let source: string;
-    try {
-      source = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new HotswapError(ERROR_CODES.FILE_DELETED, `${relativePath(file, this.#options.root)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-        cause: error,
-        hint: 'Restore the file, or remove the imports of it; the last good version keeps serving.',
-      });
-    }
-    this.#sources.set(file, source);
-    return { source, hash: sha256(source) };
+    return this.#options.sources.frameFor(location);
   }
 
   /** Import the entry (or any project file) in live mode. */
   async importLive(file: string): Promise<object> {
-    const node = this.ensureNode(file);
-    const instance = this.instanceFor(node, undefined, []);
-    await instance.evaluation;
+    const node = this.graph.ensure(file);
+    const version = this.versionFor(node, undefined, []);
+    await version.evaluation;
     return node.live;
   }
 
   /** The version of `node` that an importer in this mode should get, created and evaluated if needed. */
-  instanceFor(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[]): ModuleInstance {
+  versionFor(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[]): ModuleVersion {
     if (staging) {
       if (node.staged) return node.staged;
       if (node.current && !staging.rerun.has(node) && node.current.status !== 'failed') return node.current;
-      return this.createInstance(node, staging, chain);
+      return this.createVersion(node, staging, chain);
     }
     if (node.current && node.current.status !== 'failed') return node.current;
-    return this.createInstance(node, undefined, chain);
+    return this.createVersion(node, undefined, chain);
   }
 
   /**
    * Create and start evaluating a version. `transformed` is given when an old
    * version is restored after a failed dispose-first reload.
    */
-  createInstance(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[], restore?: { transformed: TransformedModule; hash: string }): ModuleInstance {
+  createVersion(node: ModuleNode, staging: StagingContext | undefined, chain: readonly ModuleNode[], restore?: ModuleVersion): ModuleVersion {
     let transformed: TransformedModule;
-    let hash: string;
+    let read: { source: string; hash: string };
     if (restore) {
-      ({ transformed, hash } = restore);
+      ({ transformed } = restore);
+      read = { source: restore.source, hash: restore.hash };
     } else {
-      const read = staging?.sources.get(node.id) ?? this.readSource(node.id);
+      read = staging?.sources.get(node.id) ?? this.#options.sources.read(node.id);
       staging?.sources.set(node.id, read);
-      hash = read.hash;
       transformed = this.#options.cache.transform(node.id, read.source, { defaultFormat: this.#options.formatFor(node.id) });
     }
-    const instance = new ModuleInstance(node, transformed, hash, staging !== undefined, chain);
-    instance.stagingContext = staging;
-    instance.hot = new HotContext(node.data, instance.hotState, {
+    const version = new ModuleVersion(node, transformed, read, chain);
+    version.stagingContext = staging;
+    version.hot = new HotContext(node.data, version.hotState, {
       resolveDep: (specifier) => {
         const resolved = this.resolver.resolve(specifier, node.id);
         return resolved.kind === 'project' ? resolved.path : resolved.url;
       },
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
+      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
     });
-    const script = scriptName(node.id, instance.version);
+    // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
+    const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#rememberScript(node, script);
-    this.#options.versions.track(instance.sentinel, node.id, instance.version);
+    this.#options.versions.track(version.sentinel, node.id, version.version);
     if (staging) {
-      node.staged = instance;
-      staging.created.push(instance);
+      this.graph.stage(version);
+      staging.created.push(version);
     } else {
-      node.current = instance;
-      // Importers in a cycle may read the namespace before evaluation ends: give it the static names now.
-      node.syncViews();
+      // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
+      this.graph.setLive(version);
     }
-    instance.evaluation = this.#evaluate(instance, staging);
+    version.evaluation = this.#evaluate(version, staging);
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
-    instance.evaluation.catch(() => {});
-    return instance;
+    version.evaluation.catch(() => {});
+    return version;
   }
 
-  async #evaluate(instance: ModuleInstance, staging: StagingContext | undefined): Promise<void> {
-    const started = performance.now();
+  async #evaluate(version: ModuleVersion, staging: StagingContext | undefined): Promise<void> {
     try {
-      const { node } = instance;
-      if (instance.transformed.format === 'json') {
-        instance.cjsModule.exports = JSON.parse(instance.transformed.code);
-        instance.status = 'evaluated';
+      const { node } = version;
+      if (version.transformed.format === 'json') {
+        version.cjsModule.exports = JSON.parse(version.transformed.code);
+        version.status = 'evaluated';
         if (staging) node.syncStagingView();
-        else if (node.current === instance) node.syncViews();
+        else if (node.current === version) node.syncViews();
         return;
       }
-      const cacheKey = (instance.transformed as CachedTransform).cacheKey;
+      const cacheKey = (version.transformed as CachedTransform).cacheKey;
       // A code cache only pays off on a start; a reload compiles new code anyway.
-      const compiled = compileModule(instance, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
+      const compiled = this.#options.evaluator.compile(version, staging ? undefined : this.#options.cache.readCodeCache(cacheKey));
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
-      const [timeout, interval, immediate] = trackedTimers(instance);
-      if (instance.transformed.format === 'cjs') {
-        const require = this.#createRequire(instance);
-        fn.call(instance.cjsModule.exports, instance.cjsModule.exports, require, instance.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, instance.sentinel);
+      const [timeout, interval, immediate] = trackedTimers();
+      if (version.transformed.format === 'cjs') {
+        const require = this.#createRequire(version);
+        version.scope.run(() => fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel));
       } else {
         const meta = {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
-          hot: instance.hot,
+          // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
+          main: node.id === process.argv[1],
+          hot: version.hot,
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
         };
-        await fn(
-          instance.esmExports,
+        await version.scope.run(() => fn(
+          version.esmExports,
           meta,
-          (specifier: string) => this.#importFrom(instance, specifier),
-          (specifier: string) => this.#importFrom(instance, specifier),
-          (source: unknown) => exportAll(instance.esmExports, source),
+          (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
+          (specifier: string) => this.#importFrom(version, specifier),
+          (source: unknown) => {
+            exportAll(version.esmExports, source);
+            if (this.#readEarly.has(version)) this.#syncEarly(version);
+          },
           timeout,
           interval,
           immediate,
-          instance.sentinel,
-        );
+          version.sentinel,
+          (specifier: string) => this.#link(version, specifier),
+        ));
       }
-      instance.status = 'evaluated';
+      version.status = 'evaluated';
       if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
-      if (staging) instance.node.syncStagingView();
-      else if (instance.node.current === instance) instance.node.syncViews();
+      if (staging) version.node.syncStagingView();
+      else if (version.node.current === version) version.node.syncViews();
     } catch (error) {
-      instance.status = 'failed';
-      instance.error = this.toEvaluationError(error, instance);
-      throw instance.error;
+      version.status = 'failed';
+      version.error = this.toEvaluationError(error, version);
+      throw version.error;
     } finally {
-      instance.evaluatingTopLevel = false;
-      instance.evaluateMs = performance.now() - started;
+      version.evaluatingTopLevel = false;
     }
   }
 
-  async #importFrom(importer: ModuleInstance, specifier: string): Promise<unknown> {
+  #syncEarly(version: ModuleVersion): void {
+    if (version.stagingContext) version.node.syncStagingView();
+    else if (version.node.current === version) version.node.syncViews();
+  }
+
+  async #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
-    if (resolved.kind === 'external') return this.#importExternal(resolved.url);
-    const node = this.ensureNode(resolved.path);
+    if (resolved.kind === 'external') {
+      const namespace = await this.#importExternal(resolved.url);
+      if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+      return namespace;
+    }
+    const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
-    if (!staging) node.importers.add(importer.node);
-    const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
+    if (!staging) this.graph.link(importer.node, node);
+    const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
+    else if (target.status === 'evaluating') {
+      // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
+      this.#readEarly.add(target);
+      this.#syncEarly(target);
+    }
     if (target.status === 'failed') throw target.error;
+    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
     return staging ? node.stagingViewFor(staging) : node.live;
   }
 
-  #createRequire(importer: ModuleInstance): NodeJS.Require {
+  /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
+  #link(importer: ModuleVersion, specifier: string): unknown {
+    let resolved: ReturnType<Resolver['resolve']> | undefined;
+    try {
+      resolved = this.resolver.resolve(specifier, importer.node.id);
+    } catch {
+      return undefined;
+    }
+    if (resolved.kind !== 'project') return undefined;
+    const staging = importer.stagingContext as StagingContext | undefined;
+    const node = this.graph.ensure(resolved.path);
+    return staging ? node.stagingViewFor(staging) : node.live;
+  }
+
+  #createRequire(importer: ModuleVersion): NodeJS.Require {
     const native = createRequire(importer.node.id);
     const require = ((specifier: string) => {
       const staging = importer.stagingContext as StagingContext | undefined;
       const resolved = this.#resolveFor(importer, specifier);
-      if (resolved.kind === 'external') return native(resolved.specifier);
-      const node = this.ensureNode(resolved.path);
+      if (resolved.kind === 'external') return outsideScopes(() => native(resolved.specifier));
+      const node = this.graph.ensure(resolved.path);
       importer.imports.set(node.id, node);
-      if (!staging) node.importers.add(importer.node);
-      const target = this.instanceFor(node, staging, [...importer.chain, importer.node]);
+      if (!staging) this.graph.link(importer.node, node);
+      const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
       if (target.status === 'failed') throw target.error;
       if (target.transformed.format === 'esm') {
         const inCycle = importer.chain.includes(node);
@@ -270,7 +277,7 @@ export class ModuleRegistry {
     return require;
   }
 
-  #resolveFor(importer: ModuleInstance, specifier: string): ReturnType<Resolver['resolve']> {
+  #resolveFor(importer: ModuleVersion, specifier: string): ReturnType<Resolver['resolve']> {
     try {
       return this.resolver.resolve(specifier, importer.node.id);
     } catch (error) {
@@ -288,7 +295,7 @@ export class ModuleRegistry {
   #importExternal(url: string): Promise<unknown> {
     let pending = this.#externals.get(url);
     if (!pending) {
-      pending = import(url);
+      pending = outsideScopes(() => import(url));
       this.#externals.set(url, pending);
       pending.catch(() => this.#externals.delete(url));
     }
@@ -296,11 +303,11 @@ export class ModuleRegistry {
   }
 
   /** Wrap a throw from module code as a located HotswapError (file:line:col, code frame, cause). */
-  toEvaluationError(error: unknown, instance: ModuleInstance): HotswapError {
+  toEvaluationError(error: unknown, version: ModuleVersion): HotswapError {
     if (isHotswapError(error)) return error;
-    const location = firstProjectFrame(error, (file) => this.resolver.isProjectFile(file)) ?? { file: instance.node.id, line: 1, column: 1 };
+    const location = firstProjectFrame(error, (file) => this.resolver.isProjectFile(file)) ?? { file: version.node.id, line: 1, column: 1 };
     const message = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
-    return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(instance.node.id, this.#options.root)} failed while evaluating: ${message}`, {
+    return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(version.node.id, this.#options.root)} failed while evaluating: ${message}`, {
       cause: error,
       location,
       frame: this.frameFor(location),
@@ -309,31 +316,37 @@ export class ModuleRegistry {
   }
 
   /**
-   * Run a replaced (or aborted, or pruned) version's dispose handlers, clear
-   * its timers and detach its listeners. A throwing handler is reported and
+   * Run a replaced (or aborted, or pruned) version's dispose handlers, release
+   * its resources (src/resources/) and detach its hot listeners. A throwing handler is reported and
    * never stops the others.
    */
-  async disposeInstance(instance: ModuleInstance, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
-    if (instance.disposed) return;
-    instance.disposed = true;
-    const callbacks = [...instance.hotState.disposeCallbacks, ...(reason === 'pruned' ? instance.hotState.pruneCallbacks : [])];
+  async disposeVersion(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
+    if (version.disposed) return;
+    version.disposed = true;
+    const callbacks = [...version.hotState.disposeCallbacks, ...(reason === 'pruned' ? version.hotState.pruneCallbacks : [])];
+    const release = (): Promise<void> => version.scope.release(reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced', (error, resource) =>
+      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(version.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
+    );
+    // A version that never went live gives a listening socket it shares back to the live server
+    // first: its own dispose handler (`server.close()`) must not close the socket the live one serves.
+    if (reason === 'aborted') await release();
     for (const callback of callbacks) {
       try {
-        await callback(instance.node.data);
+        await callback(version.node.data);
       } catch (error) {
         this.#options.onHotCallbackError(
-          new HotswapError(ERROR_CODES.HOT_CALLBACK, `A ${reason === 'pruned' ? 'prune' : 'dispose'} handler of ${relativePath(instance.node.id, this.#options.root)} threw: ${String(error)}`, { cause: error }),
+          new HotswapError(ERROR_CODES.HOT_CALLBACK, `A ${reason === 'pruned' ? 'prune' : 'dispose'} handler of ${relativePath(version.node.id, this.#options.root)} threw: ${String(error)}`, { cause: error }),
         );
       }
     }
-    for (const timer of instance.timers) {
-      clearTimeout(timer as NodeJS.Timeout);
-      clearInterval(timer as NodeJS.Timeout);
-      clearImmediate(timer as NodeJS.Immediate);
-    }
-    instance.timers.clear();
-    instance.hot?.detach();
-    if (reason !== 'aborted') this.#options.versions.replaced(instance.node.id, instance.version);
+    if (reason !== 'aborted') await release();
+    version.hot?.detach();
+    if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+  }
+
+  /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
+  reportHotCallbackError(error: HotswapError): void {
+    this.#options.onHotCallbackError(error);
   }
 
   emitHotEvent(event: string, payload: unknown): void {
@@ -353,6 +366,12 @@ export class ModuleRegistry {
     return () => set.delete(callback);
   }
 
+  #forgetScripts(node: ModuleNode): void {
+    for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
+    this.#scripts.delete(node);
+    this.#options.evaluator.forget?.(node.id);
+  }
+
   #rememberScript(node: ModuleNode, script: string): void {
     const list = this.#scripts.get(node) ?? [];
     list.push(script);
@@ -361,13 +380,6 @@ export class ModuleRegistry {
   }
 }
 
-/** Where `specifier` is imported in the original source of `importer` (through the TS map). */
-export function importLocation(importer: ModuleInstance, specifier: string): { file: string; line: number; column: number } | undefined {
-  const record = importer.transformed.imports.find((r) => r.specifier === specifier);
-  if (!record) return undefined;
-  const tsMap = importer.transformed.maps.at(-1);
-  const file = importer.node.id;
-  if (!tsMap || importer.transformed.maps.length === 0) return { file, line: record.line, column: record.column };
-  const pos = originalPositionFor(new TraceMap(tsMap), { line: record.line, column: record.column - 1 });
-  return pos.line === null || pos.column === null ? { file, line: record.line, column: record.column } : { file, line: pos.line, column: pos.column + 1 };
-}
+
+/** Where an import is in a version's source (re-exported: validation imports it from here). */
+export { importLocation } from './import-location.ts';

@@ -23,6 +23,8 @@ export interface ResolverOptions {
   roots: readonly string[];
   /** Directory whose tsconfig.json supplies `paths` (default: first root). */
   tsconfigFrom?: string;
+  /** Whether a path is an existing file (the source reader's; the disk by default). */
+  isFile?: (path: string) => boolean;
 }
 
 export class Resolver {
@@ -31,9 +33,11 @@ export class Resolver {
   readonly #cache = new Map<string, Resolved>();
   /** Why tsconfig.json could not be read (its `paths` are then not applied). */
   readonly #tsconfigError: string | undefined;
+  readonly #isFile: (path: string) => boolean;
 
   constructor(options: ResolverOptions) {
     this.#roots = options.roots.map((r) => resolvePath(r));
+    this.#isFile = options.isFile ?? isFile;
     const paths = readPathsMatcher(options.tsconfigFrom ?? this.#roots[0]);
     this.#paths = paths.matcher;
     this.#tsconfigError = paths.error;
@@ -93,14 +97,14 @@ export class Resolver {
 
   /** Exact file, `.js` written for `.ts`, extensionless, directory index. */
   #probe(base: string): string | undefined {
-    if (isFile(base)) return base;
+    if (this.#isFile(base)) return base;
     const ext = extname(base);
     for (const alt of JS_TO_TS[ext] ?? []) {
       const candidate = base.slice(0, -ext.length) + alt;
-      if (isFile(candidate)) return candidate;
+      if (this.#isFile(candidate)) return candidate;
     }
-    for (const e of TRY_EXTENSIONS) if (isFile(base + e)) return base + e;
-    for (const e of TRY_EXTENSIONS) if (isFile(`${base}${sep}index${e}`)) return `${base}${sep}index${e}`;
+    for (const e of TRY_EXTENSIONS) if (this.#isFile(base + e)) return base + e;
+    for (const e of TRY_EXTENSIONS) if (this.#isFile(`${base}${sep}index${e}`)) return `${base}${sep}index${e}`;
     return undefined;
   }
 }

@@ -2,14 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export function createPackageTypeLookup(): (file: string) => 'esm' | 'cjs' {
+export function createPackageTypeLookup(read: (file: string) => string = (file) => readFileSync(file, 'utf8')): (file: string) => 'esm' | 'cjs' {
   const byDir = new Map<string, 'esm' | 'cjs'>();
   const lookup = (dir: string): 'esm' | 'cjs' => {
     const cached = byDir.get(dir);
     if (cached) return cached;
     let result: 'esm' | 'cjs';
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: string };
+      const pkg = JSON.parse(read(join(dir, 'package.json'))) as { type?: string };
       result = pkg.type === 'module' ? 'esm' : 'cjs';
     } catch {
       const parent = dirname(dir);

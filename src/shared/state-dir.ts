@@ -96,3 +96,10 @@ function unsafe(path: string, why: string): HotswapError {
     hint: `Remove it (rm -rf ${path}) and start hotswap again: it recreates its files 0700/0600, owned by you.`,
   });
 }
+
+/** For a path inside some project's `.hotswap/` (the default cache dir): create that state dir first. */
+export function ensureStateDirAbove(path: string): void {
+  const marker = `/${STATE_DIR_NAME}/`;
+  const at = path.replaceAll('\\', '/').lastIndexOf(marker);
+  if (at >= 0) ensureStateDir(path.slice(0, at));
+}

@@ -1,10 +1,8 @@
+import { ERROR_CODES } from '../errors.ts';
 import type { ChangeSet } from './change-set.ts';
 
-export type WatchErrorCode =
-  /** the onChange callback threw or rejected; the watcher keeps going */
-  | 'WATCH_ON_CHANGE_FAILED'
-  /** the file system watcher reported an error (limits, permissions) */
-  | 'WATCH_FS_FAILED';
+/** Codes from the one catalogue (src/errors.ts). */
+export type WatchErrorCode = typeof ERROR_CODES.WATCH_ON_CHANGE_FAILED | typeof ERROR_CODES.WATCH_FS_FAILED;
 
 export interface WatchErrorOptions {
   cause?: unknown;
@@ -28,5 +26,5 @@ export class WatchError extends Error {
 /** Checks the brand rather than `instanceof`, which lies across reloaded module versions. */
 export function isWatchError(value: unknown): value is WatchError {
   if (typeof value !== 'object' || value === null || !('name' in value) || !('code' in value)) return false;
-  return value.name === 'WatchError' && typeof value.code === 'string' && value.code.startsWith('WATCH_');
+  return value.name === 'WatchError' && (value.code === ERROR_CODES.WATCH_ON_CHANGE_FAILED || value.code === ERROR_CODES.WATCH_FS_FAILED);
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { ERROR_CODES } from '../errors.ts';
 import { createChangeBatcher } from './change-batcher.ts';
 import type { ChangeSet } from './change-set.ts';
 import { createDirectoryWatcher } from './directory-watcher.ts';
@@ -172,7 +173,7 @@ function isFileNow(path: string): boolean {
 function onChangeFailed(cause: unknown, set: ChangeSet): WatchError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new WatchError(
-    'WATCH_ON_CHANGE_FAILED',
+    ERROR_CODES.WATCH_ON_CHANGE_FAILED,
     `[hotswap:watch] onChange failed for ${describe(set)}: ${reason}. ` +
       'The watcher keeps running and will deliver the next change; catch inside onChange to handle a failed reload yourself.',
     { cause, changeSet: set },
@@ -186,7 +187,7 @@ function fileSystemFailed(cause: unknown): WatchError {
     code === 'ENOSPC' || code === 'EMFILE'
       ? 'The OS limit on watched files is reached: raise fs.inotify.max_user_watches (Linux) or add ignores for generated folders.'
       : 'Changes under the affected path may be missed; on network or container file systems try usePolling: true.';
-  return new WatchError('WATCH_FS_FAILED', `[hotswap:watch] file watching failed: ${reason}. ${hint}`, { cause });
+  return new WatchError(ERROR_CODES.WATCH_FS_FAILED, `[hotswap:watch] file watching failed: ${reason}. ${hint}`, { cause });
 }
 
 function describe(set: ChangeSet): string {

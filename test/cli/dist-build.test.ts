@@ -7,7 +7,7 @@ import { createProject } from '../support/project.ts';
 
 const DIST_BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
-test('the compiled build (dist/, what npm installs) runs an app', { skip: existsSync(DIST_BIN) ? false : 'dist/ is not built: run npm run build (npm ci does it through prepare)' }, (t) => {
+test('the compiled build (dist/, what npm installs) runs an app', { skip: existsSync(DIST_BIN) ? false : 'dist/ is not built: run npm run build (CI does; npm pack does it through prepack)' }, (t) => {
   const p = createProject({
     'src/lib.ts': `export const twice = (n: number): number => n * 2;\n`,
     'src/main.ts': `import { twice } from './lib.ts';\nconsole.log('result', twice(21), process.argv[2]);\n`,

@@ -46,7 +46,7 @@ test('the reporter prints a 5 MB message, a 5 MB cause and a burst of 5,000 file
   for (const format of ['pretty', 'json'] as const) {
     const lines: string[] = [];
     const reporter = new Reporter({ format, verbose: true, root: '/p', stream: { write: (chunk: string) => lines.push(...chunk.split('\n')) } as unknown as NodeJS.WritableStream });
-    reporter.reload({ id: 1, files, startedAt: 0, status: 'failed', error, restored: false, timings });
+    reporter.reload({ id: 1, files, startedAt: 0, status: 'failed', phase: 'stage', error, restored: false, timings });
     reporter.reload({ id: 2, files, startedAt: 0, status: 'committed', updated: files.map((file) => ({ file, version: 2 })), rerun: [], pruned: [], timings });
     const longest = Math.max(...lines.map((l) => l.length));
     // JSON lines carry the reload's own file list (data, one line); pretty lines name a few files

@@ -6,7 +6,7 @@ import { createProject } from '../support/project.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-test('hotswap/client types make import.meta.hot type-check in a user project (and misuse fails)', (t) => {
+test('hotswap-node/client types make import.meta.hot type-check in a user project (and misuse fails)', (t) => {
   const p = createProject({
     'src/ok.ts': `/// <reference path="${REPO}client.d.ts" />\nimport.meta.hot?.accept((m) => m);\nimport.meta.hot?.dispose((data) => { data.x = 1; });\nconst n: number = import.meta.hot?.data['count'] ?? 0;\nexport { n };\n`,
     'src/bad.ts': `/// <reference path="${REPO}client.d.ts" />\nimport.meta.hot?.accept(42);\nexport {};\n`,

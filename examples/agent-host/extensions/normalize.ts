@@ -1,4 +1,4 @@
-import { definePlugin } from 'hotswap';
+import { definePlugin } from 'hotswap-node';
 
 interface Message {
   message: string;

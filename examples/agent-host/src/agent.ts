@@ -1,5 +1,5 @@
 // One chat turn: message:before hooks → plan → tool call → message:after hooks.
-import type { PluginHost } from 'hotswap';
+import type { PluginHost } from 'hotswap-node';
 import { personaReply, plan } from './planner.ts';
 
 export interface ToolCall {

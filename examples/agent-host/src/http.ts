@@ -1,7 +1,7 @@
 // HTTP: the chat API, the chat page, then plugin routes. main.ts passes requests here by
 // reference, so edits of this file (and of agent.ts, planner.ts) apply without a restart.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PluginHost } from 'hotswap';
+import type { PluginHost } from 'hotswap-node';
 import { chat } from './agent.ts';
 import { chatPage } from './page.ts';
 

@@ -1,6 +1,6 @@
 // The "model": deterministic. A message whose first word is one of a tool's keywords
 // calls that tool with the rest of the message; anything else gets the persona's reply.
-import type { ToolInfo } from 'hotswap';
+import type { ToolInfo } from 'hotswap-node';
 
 export interface Step {
   tool: string;

@@ -1,7 +1,7 @@
 // Terminal mode: one message per stdin line, the reply on stdout. Lines that start with
 // "/" run a plugin command ("/notes"), or "/tools" and "/plugins".
 import { createInterface } from 'node:readline';
-import type { PluginHost } from 'hotswap';
+import type { PluginHost } from 'hotswap-node';
 import { chat } from './agent.ts';
 
 export function startTerminal(host: PluginHost, onEnd: () => void): () => void {

@@ -1,4 +1,4 @@
-import { definePlugin } from 'hotswap';
+import { definePlugin } from 'hotswap-node';
 import { answer, describe } from '../lib/prompt.ts';
 import { evaluate } from './lib/arithmetic.ts';
 

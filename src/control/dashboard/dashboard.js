@@ -2,6 +2,7 @@
 // so the token travels in the Authorization header and never in a URL); the graph and the
 // module list are fetched again only when an event says they changed. No polling.
 import { createGraphView } from './graph.js';
+import { createHistoryView } from './history.js';
 
 const TOKEN_KEY = 'hotswap.token';
 const FEED_LIMIT = 60;
@@ -68,7 +69,7 @@ function toast(message) {
 }
 
 // --- status and stats
-const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', unknown: 'Connecting…' };
+const STATE_TEXT = { running: 'Running', reloading: 'Reloading…', degraded: 'Last reload failed', fatal: 'FATAL: no good version running', unknown: 'Connecting…' };
 
 function renderStatus(status) {
   state.status = status;
@@ -78,6 +79,13 @@ function renderStatus(status) {
   $('status-text').textContent = status.enabled ? label : `${label} · hot reload off`;
   $('status').title = status.problems.join('\n');
   $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
+  const waiting = notStarted();
+  if (waiting) $('status-text').textContent = 'Not started: waiting for a fix';
+  $('error-serving').textContent = waiting
+    ? 'the app has not started yet: it is waiting for a fix'
+    : status.state === 'fatal'
+      ? 'no good version is running: fix and save, or restart'
+      : 'the last good version keeps serving';
   renderError(status.error);
 }
 
@@ -89,7 +97,7 @@ function renderStats(stats) {
   };
   set('reloads', String(stats.reloads), stats.skipped ? `${stats.skipped} without changes` : 'transactions');
   set('succeeded', String(stats.succeeded), stats.reloads ? `${Math.round((stats.succeeded / Math.max(1, stats.succeeded + stats.failed)) * 100)}% of attempts` : '');
-  set('failed', String(stats.failed), stats.failed ? 'old code kept serving' : 'none');
+  set('failed', String(stats.failed), stats.failed ? (notStarted() ? 'the app has not started yet' : 'old code kept serving') : 'none');
   $('stat-failed').classList.toggle('bad', stats.failed > 0);
   set('modules', String(stats.modules), `${stats.versions.alive} versions alive`);
   const total = stats.phases.total;
@@ -121,7 +129,17 @@ function renderError(error) {
   $('error-where').textContent = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}` : '';
   $('error-text').textContent = error.text;
   $('error-frame').replaceWith(Object.assign(error.frame ? frameNode(error.frame) : h('pre', { class: 'frame', hidden: true }), { id: 'error-frame' }));
-  $('error-hint').textContent = error.hint ? `Hint: ${error.hint}` : '';
+  $('error-hint').textContent = error.hint ? `Hint: ${notStarted() ? withoutServingClaim(error.hint) : error.hint}` : '';
+}
+
+/** The app failed to start and has not started since: no version of it serves. */
+function notStarted() {
+  return state.status?.problems.some((p) => p.includes('has not started yet')) ?? false;
+}
+
+/** Hints are written for a running app; before the first start "the last good version keeps serving" is untrue. */
+function withoutServingClaim(hint) {
+  return hint.replace(/;?\s*the (?:last good|previous) version keeps serving\.?/, '; the app starts once it loads without errors.');
 }
 
 // --- live feed
@@ -142,14 +160,15 @@ function entryNode(type, d, at) {
   const kind = type === 'reload:start' ? 'pending' : type.startsWith('reload:') ? type.slice(7) : 'event';
   const badge = { pending: 'reloading', committed: 'committed', failed: 'failed', skipped: 'no change', declined: 'declined' }[kind] ?? type;
   const files = shortList(d.files ?? []) || 'all modules';
+  if (kind === 'event') return eventNode(type, d, at);
   const li = h(
     'li',
     { class: `entry ${kind}`, 'data-id': d.id ?? '' },
-    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: kind === 'event' ? JSON.stringify(d.detail ?? d) : files }), h('time', { text: fmtClock(at) })),
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: files }), h('time', { text: fmtClock(at) })),
   );
   if (kind === 'committed') {
     const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4);
-    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')}` : ''));
+    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')} (state reset)` : ''));
     li.append(phasesNode(d.timings));
   } else if (kind === 'failed') {
     const e = d.error;
@@ -159,14 +178,25 @@ function entryNode(type, d, at) {
     li.append(phasesNode(d.timings));
   } else if (kind === 'declined') {
     li.append(h('div', { class: 'entry-detail', text: `${d.module} declined hot updates: restart the process to apply this change` }));
-  } else if (kind === 'event') {
-    li.querySelector('.badge').textContent = type;
   }
   return li;
 }
 
+/** A provider's event (the plugin host's): one compact line, in the words its provider chose. */
+function eventNode(type, d, at) {
+  const name = type.slice(type.indexOf(':') + 1); // `plugins:plugin:reloaded` → `plugin:reloaded`
+  const tone = /failed|error|timeout/.test(name) ? 'bad' : /reloaded|loaded|enabled/.test(name) ? 'ok' : '';
+  const text = typeof d.detail?.text === 'string' ? d.detail.text : `${name} ${JSON.stringify(d.detail ?? d)}`;
+  return h(
+    'li',
+    { class: `entry event ${tone}`.trim(), 'data-type': type },
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: name.slice(0, name.indexOf(':')) || name }), h('span', { class: 'event-text', title: text, text }), h('time', { text: fmtClock(at) })),
+  );
+}
+
 function addFeedEvent(type, data, at) {
   if (type === 'file' || type === 'error') return; // file events are folded into their reload; runtime errors show in status
+  if (type === 'versions:recorded' || type === 'versions:stable') return; // routine: the history tab shows them
   const feed = $('feed');
   const node = entryNode(type, data, at);
   const existing = data.id !== undefined ? state.entries.get(data.id) : undefined;
@@ -180,19 +210,31 @@ function addFeedEvent(type, data, at) {
 
 // --- modules and graph
 let graphView;
+let historyView;
 let refreshQueued = null;
 
 function refreshModules() {
   // coalesce a burst of reload events into one fetch
   refreshQueued ??= Promise.resolve().then(async () => {
     refreshQueued = null;
-    const [graph, { modules }] = await Promise.all([api('/api/graph'), api('/api/modules')]);
+    const [graph, { modules }, leaks] = await Promise.all([api('/api/graph'), api('/api/modules'), api('/api/leaks')]);
     state.modules = modules;
+    renderLeaks(leaks);
     graphView.render(graph);
     renderModules(modules, graph);
     showModuleInfo(graphView.selected);
   }).catch(onError);
   return refreshQueued;
+}
+
+// --- leaks: replaced versions not collected, released resources still alive (GET /api/leaks)
+function renderLeaks(leaks) {
+  const items = [
+    ...leaks.versions.map((v) => h('li', { class: 'entry', text: `${v.module}@v${v.version} still reachable ${fmtDuration(v.replacedForMs / 1000)} after it was replaced` })),
+    ...leaks.resources.map((r) => h('li', { class: 'entry', title: r.stack ?? '', text: `${r.label} of ${r.module}@v${r.version} alive ${fmtDuration(r.releasedForMs / 1000)} after its release` })),
+  ];
+  $('leaks').replaceChildren(...items);
+  $('leaks-panel').hidden = items.length === 0;
 }
 
 function renderModules(modules, graph) {
@@ -243,12 +285,24 @@ async function reload(body = {}) {
   try {
     const { result } = await api('/api/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (result.status === 'skipped') toast(`Reload #${result.id}: nothing to do (${result.reason})`);
+    return result;
   } catch (error) {
     onError(error);
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
   }
+}
+
+/** Re-running every module resets their state: ask first, and say what happened after. */
+async function confirmReloadAll() {
+  const dialog = $('confirm-reload');
+  dialog.returnValue = '';
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+  if (dialog.returnValue !== 'confirm') return;
+  const result = await reload({});
+  if (result?.status === 'committed') toast(`Re-ran ${result.updated.length} modules: state not kept in import.meta.hot.data was reset`);
 }
 
 function onError(error) {
@@ -280,6 +334,7 @@ function handle(type, data, id) {
     default:
       addFeedEvent(type, data, data.at ?? Date.now());
       if (type === 'reload:committed' || type === 'reload:failed' || type === 'file') refreshModules();
+      if (type === 'reload:committed' || type.startsWith('versions:')) historyView.changed();
   }
 }
 
@@ -341,20 +396,24 @@ async function connect() {
 
 // --- tabs
 function selectTab(name) {
-  for (const tab of ['graph', 'modules']) {
+  for (const tab of ['graph', 'modules', 'history']) {
     $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
     $(`view-${tab}`).hidden = tab !== name;
   }
   $('legend').hidden = name !== 'graph';
   if (name === 'graph') graphView.fit();
+  if (name === 'history') historyView.show();
+  else historyView.hide();
 }
 
 async function start() {
   graphView = createGraphView($('graph'), { onSelect: showModuleInfo });
   $('tab-graph').addEventListener('click', () => selectTab('graph'));
   $('tab-modules').addEventListener('click', () => selectTab('modules'));
-  $('graph-fit').addEventListener('click', () => graphView.fit());
-  $('reload-all').addEventListener('click', () => reload({}));
+  historyView = createHistoryView($('view-history'), { api, h, toast });
+  $('tab-history').addEventListener('click', () => selectTab('history'));
+  $('graph-fit').addEventListener('click', () => graphView.fit({ all: true }));
+  $('reload-all').addEventListener('click', () => void confirmReloadAll());
   if (!token) return showAuth();
   try {
     // the recent past first, then the stream from where it ends

@@ -1,0 +1,37 @@
+/** What participants see of a transaction, and what they may do in it (load a root, re-run modules). */
+import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
+import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
+import type { TransactionView } from './participant.ts';
+import { requestFiles, type NormalizedRequest } from './reload-request.ts';
+
+export function createTransactionView(registry: ModuleRegistry, root: string, id: number, request: NormalizedRequest, staging: StagingContext, added: readonly string[]): TransactionView {
+  const { graph } = registry;
+  return {
+    id,
+    trigger: request.trigger,
+    caller: request.caller,
+    reason: request.reason,
+    files: requestFiles(request),
+    get staged() {
+      return staging.created.map((v) => ({ file: v.node.id, namespace: v.node.stagingViewFor(staging), version: v.version, hash: v.hash, source: v.source }));
+    },
+    removed: request.removed,
+    added,
+    async load(file: string): Promise<object> {
+      const node = graph.ensure(file);
+      graph.markRoot(node);
+      await registry.versionFor(node, staging, []).evaluation;
+      return node.stagingViewFor(staging);
+    },
+    async rerun(files: readonly string[]): Promise<object[]> {
+      const nodes = files.map((file) => {
+        const node = graph.get(file);
+        if (!node?.current) throw new HotswapError(ERROR_CODES.USAGE, `Cannot re-run ${relativePath(file, root)}: it is not loaded`);
+        return node;
+      });
+      for (const node of nodes) if (!node.staged) staging.rerun.add(node);
+      for (const node of nodes) await registry.versionFor(node, staging, []).evaluation;
+      return nodes.map((node) => node.stagingViewFor(staging));
+    },
+  };
+}
