@@ -37,7 +37,7 @@ describe(`fuzzer, 150 mutations, seed ${SEED}`, () => {
     assert.deepEqual(of('stuck'), []);
   });
 
-  test('after every module on disk is valid again, the last content written serves (no lost save)', { todo: 'needs the issue-8 branch lost-save fix' }, () => {
+  test('after every module on disk is valid again, the last content written serves (no lost save)', () => {
     assert.deepEqual(of('lost-save'), []);
   });
 
