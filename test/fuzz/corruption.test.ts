@@ -7,8 +7,6 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { CORRUPTIONS, runCorruptions, type CorruptionResult } from './corruption.ts';
 
-/** Cache validation is issue 10 points 4 and 5, on another branch (transform-cache.ts). */
-const NEEDS_CACHE_VALIDATION = new Set(['cache entries replaced by []', 'cache entries replaced by {}', 'one character of cached code changed']);
 
 describe('corrupted .hotswap/', () => {
   let results: Map<string, CorruptionResult>;
@@ -16,8 +14,7 @@ describe('corrupted .hotswap/', () => {
     results = new Map((await runCorruptions()).map((r) => [r.name, r]));
   }, { timeout: 300_000 });
   for (const corruption of CORRUPTIONS) {
-    const todo = NEEDS_CACHE_VALIDATION.has(corruption.name) ? { todo: 'needs the cache validation of issue 10 points 4-5 (transform-cache.ts branch)' } : {};
-    test(`${corruption.name}: ignored or refused clearly, the disk serves`, todo, (t) => {
+    test(`${corruption.name}: ignored or refused clearly, the disk serves`, (t) => {
       const result = results.get(corruption.name);
       assert.ok(result, 'ran');
       t.diagnostic(result.detail);

@@ -4,6 +4,7 @@
  * the app must start and serve what is on disk, never what a tampered cache
  * holds; `hotswap status` must work or say clearly why not.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../control/helpers.ts';
@@ -32,22 +33,47 @@ const everyFile = (dir: string, suffix: string, edit: (path: string) => void): v
 const cacheEntries = (state: string, write: (path: string, text: string) => string): void =>
   everyFile(join(state, 'cache'), '.json', (path) => writeFileSync(path, write(path, readFileSync(path, 'utf8'))));
 
+/**
+ * Replaces each entry's payload (the line after its header) and, with `resign`, its digest too:
+ * what an entry of the wrong shape written by an older or buggy hotswap would look like.
+ * Only the shape checks stand between such an entry and the runner.
+ */
+const payloads = (state: string, edit: (payload: Record<string, unknown>) => unknown, resign: boolean): void =>
+  cacheEntries(state, (_, text) => {
+    const newline = text.indexOf('\n');
+    const header = JSON.parse(text.slice(0, newline)) as Record<string, unknown>;
+    const body = JSON.stringify(edit(JSON.parse(text.slice(newline + 1)) as Record<string, unknown>));
+    if (resign) header['digest'] = createHash('sha256').update(body).digest('hex');
+    return `${JSON.stringify(header)}\n${body}`;
+  });
+
 export const CORRUPTIONS: readonly CorruptionCase[] = [
   { name: 'cache entries replaced by []', apply: (s) => cacheEntries(s, () => '[]') },
   { name: 'cache entries replaced by {}', apply: (s) => cacheEntries(s, () => '{}') },
+  { name: 'cache payloads [] with a matching digest', apply: (s) => payloads(s, () => [], true) },
+  { name: 'cache payloads {} with a matching digest', apply: (s) => payloads(s, () => ({}), true) },
   {
-    name: 'cache entries without imports',
-   
+    name: 'cache payloads without imports, with a matching digest',
     apply: (s) =>
-      cacheEntries(s, (_, text) => {
-        const entry = JSON.parse(text) as Record<string, unknown>;
-        delete entry['imports'];
-        return JSON.stringify(entry);
-      }),
+      payloads(s, (payload) => {
+        if (!('imports' in payload)) throw new Error('a cache payload without imports already: the corruption would be a no-op');
+        delete payload['imports'];
+        return payload;
+      }, true),
   },
   { name: 'cache entries truncated', apply: (s) => cacheEntries(s, (_, text) => text.slice(0, Math.floor(text.length / 2))) },
   { name: 'cache entries of random bytes', apply: (s) => cacheEntries(s, (path) => String.fromCharCode(...Buffer.from(path).map((b) => (b * 7919) % 256))) },
-  { name: 'one character of cached code changed', apply: (s) => cacheEntries(s, (_, text) => text.replace(/(m\d+):0/g, '$1:Z')) },
+  {
+    name: 'one character of cached code changed',
+    apply: (s) =>
+      payloads(s, (payload) => {
+        const code = String(payload['code']);
+        const tampered = code.replace(/(m\d+):0/g, '$1:Z');
+        // main.ts has no token: only the modules' entries must carry one
+        if (tampered === code && /token\(\)/.test(code) && !/http/.test(code)) throw new Error('no token found in a cached module: the corruption would be a no-op');
+        return { ...payload, code: tampered };
+      }, false),
+  },
   { name: 'V8 code cache files of garbage', apply: (s) => everyFile(join(s, 'cache'), '.v8', (path) => writeFileSync(path, Buffer.alloc(512, 0x5a))) },
   { name: 'every cache file empty', apply: (s) => everyFile(join(s, 'cache'), '', (path) => writeFileSync(path, '')) },
   { name: 'control.json garbage', control: true, apply: (s) => writeFileSync(join(s, 'control.json'), '{"pid": ') },
