@@ -66,11 +66,6 @@ export class ResourceScope {
     return this.#state;
   }
 
-  /** Why it was released (undefined while not released). */
-  get releaseReason(): ReleaseReason | undefined {
-    return this.#reason;
-  }
-
   /** Resources created in this context are recorded here (while the owner's top level runs). */
   get recording(): boolean {
     return this.#state === 'open' && this.#isRecording();
@@ -93,11 +88,6 @@ export class ResourceScope {
       for (const r of this.#resources) if (r.ended?.()) this.#resources.delete(r);
       this.#pruneAt = Math.max(PRUNE_FLOOR, this.#resources.size * 2);
     }
-  }
-
-  /** Forget a resource that ended by itself (a timer that fired, a listener removed by the app). */
-  forget(resource: TrackedResource): void {
-    this.#resources.delete(resource);
   }
 
   resources(): TrackedResource[] {

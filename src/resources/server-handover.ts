@@ -16,7 +16,7 @@ import { forwardRequests, retireHandedOver, type Lineage } from './handed-over-s
 import { outsideScopes, recordingScope, liveScope, creationStack, type ReleaseReason, type ResourceScope, type TrackedResource } from './resource-scope.ts';
 
 /** How long a replaced version's server keeps serving while the new version may still call `listen()` (an un-awaited `start()`). */
-export const HANDOVER_GRACE_MS = 1500;
+const HANDOVER_GRACE_MS = 1500;
 
 interface InternalServer extends net.Server {
   _handle: object | null;

@@ -119,6 +119,7 @@ export class ModuleRegistry {
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
       own: (resource, release) => version.scope.add(ownedResource(resource, release)),
+      keep: (create) => outsideScopes(create),
     });
     const script = scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
