@@ -71,7 +71,8 @@ class ServerRecord implements TrackedResource {
       return;
     }
     if (this.handedOver) return;
-    if (reason === 'replaced' && this.server.listening) {
+    // Only a TCP port can be taken over: a server on a pipe path closes at once, so the new version can bind the path.
+    if (reason === 'replaced' && this.server.listening && this.port !== undefined) {
       // The new version may listen a little later (after an await): keep serving until it does, or until the grace ends.
       this.#graceTimer = setTimeout(() => this.#close(false), HANDOVER_GRACE_MS);
       this.#graceTimer.unref();
