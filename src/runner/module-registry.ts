@@ -132,7 +132,8 @@ export class ModuleRegistry {
       // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
       this.graph.setLive(version);
     }
-    version.evaluation = this.#evaluate(version, staging);
+    // Only the module code runs in its version's scope (inside #evaluate); the runner's own work (cache writes) in none.
+    version.evaluation = outsideScopes(() => this.#evaluate(version, staging));
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
     version.evaluation.catch(() => {});
     return version;
