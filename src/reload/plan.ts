@@ -55,6 +55,15 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     staging.rerun.add(node);
   }
   const retried = retryPending(deps, request, staging);
+  // A file written again since plan read it (a write in parts, a second save) is read again before anything is staged.
+  for (const node of staging.rerun) {
+    if (request.sources.has(node.id) || !sources.changedSinceRead(node.id)) continue;
+    try {
+      staging.sources.set(node.id, await sources.readStable(node.id));
+    } catch {
+      // deleted meanwhile: the read it had is staged; the delete is the next change set
+    }
+  }
   const planned = new Map([...staging.rerun].map((node) => [node, staging.sources.get(node.id) as SourceText] as const));
 
   const added = request.added.filter((file) => !graph.get(file)?.current);
@@ -81,6 +90,7 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: 0 },
     disposedFirst: [],
     rerunReasons: [],
+    warnings: [],
     boundaries: [],
     prepared: [],
     phase: 'plan',

@@ -6,7 +6,6 @@
  * reported loudly, never as "restored".
  */
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
-import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { ModuleVersion } from '../runner/module-node.ts';
 import type { FatalState, ReloadFailed } from './reload-result.ts';
 import { findCulprits, sameError } from './isolate.ts';
@@ -31,7 +30,7 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
   registry.graph.discard(created, tx.staging, tx.culprits, error, (node) => tx.staging.sources.get(node.id)?.hash);
   // A failed first load of a new file leaves nothing behind.
   for (const version of created) await registry.disposeVersion(version, 'aborted');
-  const { restored, fatal } = await restoreDisposedFirst(registry, tx.disposedFirst, tx.id, deps.root);
+  const { restored, fatal } = await restoreDisposedFirst(deps, tx.disposedFirst, tx.id, (old) => old);
   // The phase that failed gets the time spent in it (stage, or validate when staging had finished).
   const elapsed = clock.monotonic() - tx.t0;
   if (tx.timings.stage === 0) tx.timings.stage = elapsed;
@@ -41,13 +40,55 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
   return { ...tx.base, status: 'failed', error, phase: tx.phase, restored, timings: tx.timings, ...(fatal ? { fatal } : {}) };
 }
 
-async function restoreDisposedFirst(registry: ModuleRegistry, disposed: readonly ModuleVersion[], id: number, root: string): Promise<{ restored: boolean; fatal: FatalState | undefined }> {
+/**
+ * After the commit, before the replaced versions are disposed: a dispose-first
+ * module's new version threw asynchronously while it started (a server that cannot
+ * listen). The reload failed: every version it committed is reverted to the one it
+ * replaced (disposing the new ones), and the dispose-first modules' old code runs
+ * again, as when a reload fails before its commit. Participants are not reverted.
+ */
+export async function revertStart(deps: TransactionDeps, tx: TransactionState, previous: ReadonlyMap<ModuleVersion, ModuleVersion | undefined>, caught: unknown): Promise<ReloadFailed> {
+  const { registry, root, clock } = deps;
+  const names = tx.disposedFirst.map((old) => relativePath(old.node.id, root)).join(', ');
+  const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+  const first = tx.disposedFirst[0]?.node.id ?? root;
+  const error = new HotswapError(ERROR_CODES.EVALUATION, `${names} failed while starting: ${message}`, {
+    cause: caught,
+    location: { file: first, line: 1, column: 1 },
+    hint: 'It threw after its top level ran (a port still in use? close servers in import.meta.hot.dispose). Its last good version was started again.',
+  });
+  for (const [version, before] of previous) registry.graph.revert(version, before);
+  for (const version of previous.keys()) await registry.disposeVersion(version, 'aborted');
+  for (const old of tx.disposedFirst) registry.graph.blame(old.node, error, [...previous.keys()].find((v) => v.node === old.node)?.hash);
+  const { restored, fatal } = await restoreDisposedFirst(deps, tx.disposedFirst, tx.id, (old) => old);
+  tx.timings.total = clock.monotonic() - tx.t0;
+  registry.emitHotEvent('hotswap:error', { files: tx.base.files, error });
+  return { ...tx.base, status: 'failed', error, phase: 'commit', restored, timings: tx.timings, ...(fatal ? { fatal } : {}) };
+}
+
+/** How long a dispose-first module's new version is watched for asynchronous throws after it ran, ms. */
+export const START_WINDOW_MS = 100;
+
+/** The first error thrown asynchronously by this transaction's code after `from` of them, once the start window passed. */
+export async function startFailure(deps: TransactionDeps, from: number): Promise<unknown> {
+  if (!deps.asyncErrors) return undefined;
+  await deps.clock.sleep(START_WINDOW_MS);
+  const errors = deps.asyncErrors();
+  return errors.length > from ? (errors[from] ?? new Error('undefined thrown')) : undefined;
+}
+
+async function restoreDisposedFirst(deps: TransactionDeps, disposed: readonly ModuleVersion[], id: number, linkedOf: (old: ModuleVersion) => ModuleVersion): Promise<{ restored: boolean; fatal: FatalState | undefined }> {
+  const { registry, root } = deps;
   const lost: { file: string; error: HotswapError }[] = [];
   for (const old of disposed) {
+    const seen = deps.asyncErrors?.().length ?? 0;
     const restored = registry.createVersion(old.node, undefined, [], old);
     try {
       await restored.evaluation;
-      registry.graph.restore(old, restored);
+      registry.graph.restore(linkedOf(old), restored);
+      // The old code must start too (its own listen may fail now).
+      const late = await startFailure(deps, seen);
+      if (late !== undefined) throw registry.toEvaluationError(late, restored);
     } catch (caught) {
       const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, String(caught), { cause: caught });
       registry.graph.markFatal(old.node, error);

@@ -13,7 +13,7 @@ import type { NormalizedRequest } from './reload-request.ts';
 import type { ReloadCommitted, ReloadFailed, ReloadResult } from './reload-result.ts';
 import { commit } from './commit.ts';
 import { finalize } from './finalize.ts';
-import { rollback } from './rollback.ts';
+import { revertStart, rollback, startFailure } from './rollback.ts';
 import { stage } from './stage.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 import { validate } from './validate-phase.ts';
@@ -43,6 +43,7 @@ export interface Settled {
 }
 
 export async function prepareTransaction(deps: TransactionDeps, request: NormalizedRequest, id: number): Promise<Prepared | Settled> {
+  const seen = deps.asyncErrors?.().length ?? 0;
   const planned = await plan(deps, request, id);
   if ('result' in planned) return { kind: 'settled', ...planned };
   const tx = planned;
@@ -64,11 +65,17 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
     tx,
     async commit() {
       end();
+      const previous = new Map(tx.staging.created.map((version) => [version, version.node.current] as const));
       let replaced;
       try {
         replaced = commit(deps, tx);
       } catch (error) {
         return rollback(deps, tx, error);
+      }
+      // A re-run entry (dispose-first) has started only when nothing it began throws right after.
+      if (tx.disposedFirst.length > 0) {
+        const thrown = await startFailure(deps, seen);
+        if (thrown !== undefined) return revertStart(deps, tx, previous, thrown);
       }
       return finalize(deps, tx, replaced);
     },

@@ -17,6 +17,7 @@ export const ESM_PARAMS = [
   'setInterval',
   'setImmediate',
   '__hotswap_version__',
+  '__hotswap_link__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;
@@ -64,11 +65,39 @@ export function trackedTimers(): [typeof setTimeout, typeof setInterval, typeof 
   return [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
 }
 
-/** `export * from` as the module-runner transform calls it. */
+/** Per module exports object: names `export *` added, and the namespace each came from. */
+const starNames = new WeakMap<object, Map<string, object | null>>();
+
+/**
+ * `export * from` as the module-runner transform calls it. As in Node, a name two
+ * star exports provide with different values is ambiguous and left out (`null` marks
+ * it, so a third source does not bring it back); a local export always wins.
+ */
 export function exportAll(exports: Record<string, unknown>, source: unknown): void {
   if (source === exports || source === null || typeof source !== 'object' || Array.isArray(source)) return;
+  let added = starNames.get(exports);
+  if (!added) starNames.set(exports, (added = new Map()));
   for (const key in source) {
-    if (key === 'default' || key === '__esModule' || key in exports) continue;
+    if (key === 'default' || key === '__esModule') continue;
+    if (added.has(key)) {
+      const first = added.get(key);
+      if (first && first !== source && !sameBinding(first, source, key)) {
+        added.set(key, null);
+        delete exports[key];
+      }
+      continue;
+    }
+    if (key in exports) continue;
+    added.set(key, source);
     Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => (source as Record<string, unknown>)[key] });
+  }
+}
+
+/** Two namespaces give the same value for `key` (one binding re-exported twice); a read in its TDZ counts as the same. */
+function sameBinding(a: object, b: object, key: string): boolean {
+  try {
+    return Object.is((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]);
+  } catch {
+    return true;
   }
 }

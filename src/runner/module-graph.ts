@@ -112,13 +112,40 @@ export class ModuleGraph {
     }
   }
 
-  /** After a failed reload of a dispose-first module: its old code, evaluated again, serves again. */
-  restore(old: ModuleVersion, restored: ModuleVersion): void {
-    const node = old.node;
-    for (const dep of old.imports.values()) dep.importers.delete(node);
+  /**
+   * After a failed reload of a dispose-first module: its old code, evaluated again,
+   * serves again. `linked` is the version whose imports are linked now (the old one,
+   * or a committed new one that failed to start).
+   */
+  restore(linked: ModuleVersion, restored: ModuleVersion): void {
+    const node = linked.node;
+    for (const dep of linked.imports.values()) dep.importers.delete(node);
     for (const dep of restored.imports.values()) dep.importers.add(node);
-    node.adopt(restored, old);
+    node.adopt(restored, linked);
     node.syncViews();
+  }
+
+  /**
+   * Undo a commit of `version`: `previous` (never disposed) is current again, or
+   * the node has no version when it had none. Forwarders point back.
+   */
+  revert(version: ModuleVersion, previous: ModuleVersion | undefined): void {
+    const node = version.node;
+    for (const dep of version.imports.values()) dep.importers.delete(node);
+    if (previous) {
+      for (const dep of previous.imports.values()) dep.importers.add(node);
+      node.current = previous;
+      node.adopt(previous, version);
+    } else {
+      node.current = undefined;
+    }
+    node.syncViews();
+  }
+
+  /** A committed version failed after its commit (it threw while starting): the module is failing, pending a fix. */
+  blame(node: ModuleNode, error: unknown, hash: string | undefined): void {
+    node.lastError = error;
+    node.failedHash = hash;
   }
 
   /** Neither the new nor the old version of `node` evaluates: no good version serves it. */

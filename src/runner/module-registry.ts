@@ -15,6 +15,7 @@ import { exportAll, trackedTimers } from './evaluate.ts';
 import { outsideScopes } from '../resources/index.ts';
 import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
+import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
 import type { ModuleNode } from './module-node.ts';
@@ -56,6 +57,8 @@ export class ModuleRegistry {
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
   readonly #scripts = new Map<ModuleNode, string[]>();
+  /** Versions whose namespace a cycle handed out while they evaluated. */
+  readonly #readEarly = new WeakSet<ModuleVersion>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -164,6 +167,8 @@ export class ModuleRegistry {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
+          // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
+          main: node.id === process.argv[1],
           hot: version.hot,
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
@@ -173,13 +178,17 @@ export class ModuleRegistry {
         await version.scope.run(() => fn(
           version.esmExports,
           meta,
+          (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
           (specifier: string) => this.#importFrom(version, specifier),
-          (specifier: string) => this.#importFrom(version, specifier),
-          (source: unknown) => exportAll(version.esmExports, source),
+          (source: unknown) => {
+            exportAll(version.esmExports, source);
+            if (this.#readEarly.has(version)) this.#syncEarly(version);
+          },
           timeout,
           interval,
           immediate,
           version.sentinel,
+          (specifier: string) => this.#link(version, specifier),
         ));
       }
       version.status = 'evaluated';
@@ -195,17 +204,46 @@ export class ModuleRegistry {
     }
   }
 
-  async #importFrom(importer: ModuleVersion, specifier: string): Promise<unknown> {
+  #syncEarly(version: ModuleVersion): void {
+    if (version.stagingContext) version.node.syncStagingView();
+    else if (version.node.current === version) version.node.syncViews();
+  }
+
+  async #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
-    if (resolved.kind === 'external') return this.#importExternal(resolved.url);
+    if (resolved.kind === 'external') {
+      const namespace = await this.#importExternal(resolved.url);
+      if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+      return namespace;
+    }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
     if (!staging) this.graph.link(importer.node, node);
     const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
+    else if (target.status === 'evaluating') {
+      // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
+      this.#readEarly.add(target);
+      this.#syncEarly(target);
+    }
     if (target.status === 'failed') throw target.error;
+    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
+    return staging ? node.stagingViewFor(staging) : node.live;
+  }
+
+  /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
+  #link(importer: ModuleVersion, specifier: string): unknown {
+    let resolved: ReturnType<Resolver['resolve']> | undefined;
+    try {
+      resolved = this.resolver.resolve(specifier, importer.node.id);
+    } catch {
+      return undefined;
+    }
+    if (resolved.kind !== 'project') return undefined;
+    const staging = importer.stagingContext as StagingContext | undefined;
+    const node = this.graph.ensure(resolved.path);
     return staging ? node.stagingViewFor(staging) : node.live;
   }
 
@@ -301,6 +339,14 @@ export class ModuleRegistry {
     );
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+    // A version that never committed gives its number back, so module versions count good versions,
+    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
+    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
+  }
+
+  /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
+  reportHotCallbackError(error: HotswapError): void {
+    this.#options.onHotCallbackError(error);
   }
 
   emitHotEvent(event: string, payload: unknown): void {
@@ -326,7 +372,8 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    const list = this.#scripts.get(node) ?? [];
+    // an aborted version's number (and so its script name) is reused by the next attempt: one entry per name
+    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

@@ -8,6 +8,7 @@ import { createResourceScope, type ResourceScope } from '../resources/index.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import type { ModuleNode } from './module-node.ts';
+import type { StableFunction } from './stable-function.ts';
 
 export type VersionStatus = 'evaluating' | 'evaluated' | 'failed';
 
@@ -47,6 +48,8 @@ export class ModuleVersion {
   evaluation: Promise<void> = Promise.resolve();
   error: unknown;
   disposed = false;
+  /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
+  stagedForwarders: Map<string, StableFunction> | undefined;
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;

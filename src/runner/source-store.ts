@@ -16,12 +16,22 @@ export interface SourceText {
 const EMPTY_HASH = sha256('');
 /** How long an empty read of a file that had content waits for the editor's write, ms. */
 const IN_PLACE_WRITE_WAIT_MS = 50;
+/** How often a file that keeps changing while it is read is read again (1 ms apart) before its last read is taken. */
+const UNSTABLE_READS = 20;
+
+type Stat = { size: number; mtimeMs: number };
+
+function sameStat(a: Stat | undefined, b: Stat | undefined): boolean {
+  return a?.size === b?.size && a?.mtimeMs === b?.mtimeMs;
+}
 
 export class SourceStore {
   readonly reader: SourceReader;
   readonly #clock: Clock;
   readonly #root: string;
   readonly #latest = new Map<string, string>();
+  /** Size and mtime of each file when its text was last read (when the reader tells). */
+  readonly #statAtRead = new Map<string, Stat>();
 
   constructor(reader: SourceReader, clock: Clock, root: string) {
     this.reader = reader;
@@ -56,13 +66,39 @@ export class SourceStore {
    * taken as empty.
    */
   async readSettled(file: string, previousHash: string | undefined): Promise<SourceText> {
-    let read = this.read(file);
+    let read = await this.readStable(file);
     if (read.hash !== EMPTY_HASH || previousHash === undefined || previousHash === EMPTY_HASH) return read;
     for (let waited = 0; waited < IN_PLACE_WRITE_WAIT_MS && read.hash === EMPTY_HASH; waited += 1) {
       await this.#clock.sleep(1);
-      read = this.read(file);
+      read = await this.readStable(file);
     }
     return read;
+  }
+
+  /**
+   * Read a file that is not being written right now: when its size or mtime moved
+   * during the read (or the text read is not as long as the file), a write was in
+   * progress (a file written in parts), so it is read again (bounded).
+   */
+  async readStable(file: string): Promise<SourceText> {
+    const { reader } = this;
+    if (!reader.stat) return this.read(file);
+    let read: SourceText = { source: '', hash: EMPTY_HASH };
+    for (let attempt = 0; attempt < UNSTABLE_READS; attempt++) {
+      if (attempt > 0) await this.#clock.sleep(1);
+      const before = reader.stat(file);
+      read = this.read(file);
+      const after = reader.stat(file);
+      if (after) this.#statAtRead.set(file, after);
+      if (sameStat(before, after) && after?.size === Buffer.byteLength(read.source)) return read;
+    }
+    return read;
+  }
+
+  /** Whether `file` changed since its text was last read (size or mtime moved; false when the reader cannot tell). */
+  changedSinceRead(file: string): boolean {
+    const at = this.#statAtRead.get(file);
+    return at !== undefined && this.reader.stat !== undefined && !sameStat(at, this.reader.stat(file));
   }
 
   latest(file: string): string | undefined {

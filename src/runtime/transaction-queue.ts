@@ -7,7 +7,7 @@
  * level loading plugins) is part of that job and runs at once.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ERROR_CODES, HotswapError, isHotswapError } from '../errors.ts';
+import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import type { ReloadParticipant, TransactionView } from '../reload/participant.ts';
 import { normalizeRequest, requestFiles, type NormalizedRequest, type ReloadRequest, type ReloadTrigger } from '../reload/reload-request.ts';
 import type { FatalState, ReloadResult } from '../reload/reload-result.ts';
@@ -16,6 +16,7 @@ import type { ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import { outsideScopes } from '../resources/index.ts';
 import type { Clock } from '../runner/seams.ts';
+import { collectAsyncErrors } from './async-errors.ts';
 
 export interface QueueHost {
   registry: ModuleRegistry;
@@ -29,10 +30,31 @@ export interface QueueHost {
   onError(error: HotswapError): void;
 }
 
+/**
+ * Reloads that reloads caused (`invalidate()` in an accept callback or at top level):
+ * a module updated once in a chain is not re-run again by it, so a cycle of modules
+ * that invalidate each other ends; a chain that still runs away is stopped.
+ */
+interface Chain {
+  /** Files updated (or attempted) by the chain's jobs so far. */
+  updated: Set<string>;
+  jobs: number;
+  /** Modules that invalidated, in order (for the error). */
+  trail: string[];
+}
+
+/** Jobs one chain may run before it is taken for a runaway. */
+const CHAIN_LIMIT = 100;
+
+interface Job {
+  running: boolean;
+  chain: Chain;
+}
+
 export class TransactionQueue {
   readonly counts = { reloads: 0, committed: 0, failed: 0, skipped: 0 };
   readonly #host: QueueHost;
-  readonly #job = new AsyncLocalStorage<{ running: boolean }>();
+  readonly #job = new AsyncLocalStorage<Job>();
   #tail: Promise<unknown> = Promise.resolve();
   #entryFailed = false;
   #lastFailed = false;
@@ -56,28 +78,50 @@ export class TransactionQueue {
     return this.#tail.then(() => undefined);
   }
 
+  /** Settles when the queue is empty, including jobs that jobs queued (an `invalidate()` in an accept callback). */
+  async settled(): Promise<void> {
+    let tail;
+    do {
+      tail = this.#tail;
+      await tail;
+    } while (tail !== this.#tail);
+  }
+
   reload(request: ReloadRequest): Promise<ReloadResult> {
-    return this.#enqueue(() => this.#reload(request));
+    return this.#enqueue((chain) => this.#reload(request, chain));
+  }
+
+  /**
+   * `import.meta.hot.invalidate()` of `file`: re-run its importers. Called while a job
+   * runs (an accept callback, a module's top level), the new reload continues that
+   * job's chain.
+   */
+  invalidate(file: string, importers: string[], message: string | undefined): void {
+    const job = this.#job.getStore();
+    const chain = job?.running ? job.chain : undefined;
+    chain?.trail.push(file);
+    const reason = `invalidated by ${file}${message === undefined ? '' : `: ${message}`}`;
+    void this.#enqueue((own) => this.#reload({ force: importers, trigger: 'api', reason }, own), chain);
   }
 
   /** Load a project file as a root in live mode (its versions are current as they evaluate). Rejects if it fails. */
   load(file: string, isEntry: boolean): Promise<object> {
     const job = this.#job.getStore();
     // hotswap's own work never belongs to the version whose top level asked for it (the modules it evaluates get their own scopes).
-    if (job?.running) return outsideScopes(() => this.#load(file, isEntry, true));
-    return this.#enqueue(() => this.#load(file, isEntry, false));
+    if (job?.running) return outsideScopes(() => this.#load(file, isEntry, true, job.chain));
+    return this.#enqueue((chain) => this.#load(file, isEntry, false, chain));
   }
 
-  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+  #enqueue<T>(fn: (chain: Chain) => Promise<T>, chain: Chain = { updated: new Set(), jobs: 0, trail: [] }): Promise<T> {
     const run = this.#tail.then(() => {
-      const job = { running: true };
-      return this.#job.run(job, () => outsideScopes(fn)).finally(() => (job.running = false));
+      const job: Job = { running: true, chain };
+      return this.#job.run(job, () => outsideScopes(() => fn(chain))).finally(() => (job.running = false));
     });
     this.#tail = run.catch(() => {});
     return run;
   }
 
-  async #load(file: string, isEntry: boolean, nested: boolean): Promise<object> {
+  async #load(file: string, isEntry: boolean, nested: boolean, chain: Chain): Promise<object> {
     const { registry, clock } = this.#host;
     const startedAt = clock.now();
     const t0 = clock.monotonic();
@@ -89,6 +133,7 @@ export class TransactionQueue {
       const request = normalizeRequest({ added: [file], trigger: this.#startedUp ? 'api' : 'startup' }, () => false);
       if (!nested) this.#startedUp = true;
       const view = this.#liveView(0, request, before);
+      for (const staged of view.staged) chain.updated.add(staged.file);
       const total = clock.monotonic() - t0;
       const updated = view.staged.map((s) => ({ file: s.file, version: s.version }));
       this.#finalize({ id: 0, files: [file], startedAt, trigger: request.trigger, status: 'committed', updated, rerun: [], pruned: [], timings: { stage: total, validate: 0, commit: 0, dispose: 0, total } }, view);
@@ -100,31 +145,57 @@ export class TransactionQueue {
     }
   }
 
-  async #reload(input: ReloadRequest): Promise<ReloadResult> {
+  async #reload(input: ReloadRequest, chain: Chain): Promise<ReloadResult> {
     const host = this.#host;
     const id = ++this.counts.reloads;
-    const request = normalizeRequest({ trigger: 'api', ...input }, (file) => host.registry.graph.get(file)?.current !== undefined);
+    chain.jobs++;
+    // A module the chain already updated is not re-run by it again: a cycle of invalidations ends.
+    const force = input.force?.filter((file) => !chain.updated.has(file));
+    const request = normalizeRequest({ trigger: 'api', ...input, ...(force ? { force } : {}) }, (file) => host.registry.graph.get(file)?.current !== undefined);
     const files = requestFiles(request);
     if (!host.isOpen()) return { id, files, startedAt: host.clock.now(), trigger: request.trigger, status: 'skipped', reason: 'not-loaded' };
     host.onStart(id, files);
+    if (chain.jobs > CHAIN_LIMIT) return this.#report(this.#runaway(id, files, request, chain), this.#liveView(id, request, new Map()));
     const entry = host.entry();
     let outcomes: { result: ReloadResult; view: TransactionView }[];
     if (this.#entryFailed && entry) {
       const before = this.#versionsNow();
       outcomes = [{ result: await this.#retryEntry(entry, id, files, request), view: this.#liveView(id, request, before) }];
     } else {
-      const deps = { registry: host.registry, root: host.root, entry, participants: host.participants, clock: host.clock };
-      outcomes = await runTransaction(deps, request, id, () => ++this.counts.reloads);
+      const job = this.#job.getStore();
+      const collector = collectAsyncErrors(() => job !== undefined && this.#job.getStore() === job);
+      try {
+        const deps = { registry: host.registry, root: host.root, entry, participants: host.participants, clock: host.clock, asyncErrors: () => collector.errors };
+        outcomes = await runTransaction(deps, request, id, () => ++this.counts.reloads);
+      } finally {
+        collector.stop();
+      }
     }
-    for (const { result, view } of outcomes) {
-      if (result.status === 'committed') this.counts.committed++;
-      else if (result.status === 'failed') this.counts.failed++;
-      else this.counts.skipped++;
-      this.#track(result);
-      this.#finalize(result, view);
-      host.onResult(result);
-    }
+    for (const file of request.force) chain.updated.add(file);
+    for (const { result } of outcomes) if (result.status === 'committed') for (const u of result.updated) chain.updated.add(u.file);
+    for (const { result, view } of outcomes) this.#report(result, view);
     return (outcomes[0] as { result: ReloadResult }).result;
+  }
+
+  #report(result: ReloadResult, view: TransactionView): ReloadResult {
+    if (result.status === 'committed') this.counts.committed++;
+    else if (result.status === 'failed') this.counts.failed++;
+    else this.counts.skipped++;
+    this.#track(result);
+    this.#finalize(result, view);
+    this.#host.onResult(result);
+    return result;
+  }
+
+  /** The chain ran away: stop it, loudly, with what kept invalidating. */
+  #runaway(id: number, files: string[], request: NormalizedRequest, chain: Chain): ReloadResult {
+    const { root, clock } = this.#host;
+    const trail = [...new Set(chain.trail.slice(-6))].map((f) => relativePath(f, root)).join(' → ');
+    const error = new HotswapError(ERROR_CODES.RELOAD_LOOP, `Reloads keep triggering reloads: ${CHAIN_LIMIT} in a row through import.meta.hot.invalidate() (${trail}); stopped`, {
+      hint: 'An invalidate() that runs on every update re-triggers itself: call it only when the update cannot be accepted. Save again to reload.',
+    });
+    this.#host.registry.emitHotEvent('hotswap:error', { files, error });
+    return { id, files, startedAt: clock.now(), trigger: request.trigger, status: 'failed', error, phase: 'plan', restored: false, timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: 0 } };
   }
 
   /** The app never started: every change is a new attempt to start it. */

@@ -24,6 +24,10 @@ export class MemoryFiles implements SourceReader {
   readonly reads: string[] = [];
   /** Per file: texts to hand out on the next reads before the stored one (a write in progress). */
   readonly pending = new Map<string, string[]>();
+  /** Per file: run after the next read returns (a write landing while the file is read). */
+  readonly afterRead = new Map<string, () => void>();
+  readonly #mtimes = new Map<string, number>();
+  #writes = 0;
 
   constructor(files: Record<string, string>) {
     for (const [rel, text] of Object.entries(files)) this.set(rel, text);
@@ -36,6 +40,7 @@ export class MemoryFiles implements SourceReader {
   set(rel: string, text: string): string {
     const file = this.path(rel);
     this.files.set(file, text);
+    this.#mtimes.set(file, ++this.#writes);
     return file;
   }
 
@@ -49,7 +54,15 @@ export class MemoryFiles implements SourceReader {
     if (queued && queued.length > 0) return queued.shift() as string;
     const text = this.files.get(file);
     if (text === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+    const after = this.afterRead.get(file);
+    this.afterRead.delete(file);
+    after?.();
     return text;
+  }
+
+  stat(file: string): { size: number; mtimeMs: number } | undefined {
+    const text = this.files.get(file);
+    return text === undefined ? undefined : { size: Buffer.byteLength(text), mtimeMs: this.#mtimes.get(file) ?? 0 };
   }
 
   isFile(file: string): boolean {

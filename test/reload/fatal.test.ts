@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime, type ReloadResult } from '../../src/index.ts';
 import { Reporter } from '../../src/cli/reporter.ts';
-import { describeReload } from '../../src/control/event-feed.ts';
+import { EventFeed } from '../../src/control/event-feed.ts';
+import { statusSnapshot } from '../../src/control/snapshots.ts';
 import { createProject } from '../support/project.ts';
 
 type Ns = Record<string, any>;
@@ -23,6 +24,8 @@ test('dispose-first module: new version throws and the old one fails to restart 
   t.after(async () => { await rt.close(); p.cleanup(); });
   const events: ReloadResult[] = [];
   rt.on('reload', (r) => events.push(r));
+  const feed = new EventFeed({ runtime: rt });
+  t.after(() => feed.close());
   const main = await rt.import<Ns>('src/main.ts');
   assert.equal(main.run(), 'v1');
   assert.equal(rt.status().state, 'running');
@@ -44,10 +47,13 @@ test('dispose-first module: new version throws and the old one fails to restart 
   assert.deepEqual(status.fatal?.modules, [p.path('src/server.ts')]);
   assert.equal(rt.stats().state, 'fatal');
 
-  // The event stream (the 'reload' event, and the control API's event data) says so.
+  // The event stream (the 'reload' event, and the control API's events) and /api/status (the dashboard) say so.
   assert.equal(events.at(-1), result);
-  const described = describeReload(result, (f) => f.slice(p.dir.length + 1));
-  assert.deepEqual((described.data['fatal'] as { modules: string[] }).modules, ['src/server.ts']);
+  const streamed = feed.recent().findLast((e) => e.type === 'reload:failed');
+  assert.deepEqual((streamed?.data as { fatal?: { modules: string[] } }).fatal?.modules, ['src/server.ts']);
+  const snapshot = statusSnapshot(feed);
+  assert.equal(snapshot.state, 'fatal');
+  assert.ok(snapshot.problems.some((line) => /no good version of src\/server\.ts/.test(line)), snapshot.problems.join('\n'));
   // The reporter says it loudly, and never that the last good version keeps serving.
   let out = '';
   new Reporter({ format: 'pretty', verbose: false, root: p.dir, stream: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream }).reload(result);
@@ -65,4 +71,5 @@ test('dispose-first module: new version throws and the old one fails to restart 
   assert.equal(main.run(), 'v3');
   assert.equal(rt.status().state, 'running', 'the next good save clears it');
   assert.equal(rt.status().fatal, undefined);
+  assert.notEqual(statusSnapshot(feed).state, 'fatal');
 });

@@ -1,7 +1,8 @@
 /** `hotswap status [--json]`: state, counters, timings and the current error of the running process. */
 import type { LeaksSnapshot } from '../../control/leaks-snapshot.ts';
 import type { StatsSnapshot, StatusSnapshot } from '../../control/snapshots.ts';
-import { ago, clientFor, color, duration, errorLines, ms, print } from './format.ts';
+import { ago, clientFor, color, compact, duration, errorLines, ms, print } from './format.ts';
+import { pluginTable } from './plugin-table.ts';
 
 export interface StatusFlags {
   json?: boolean;
@@ -48,7 +49,11 @@ export async function statusCommand(flags: StatusFlags): Promise<void> {
     const what = last.files.join(', ') || '(all)';
     print(`  last      #${last.id} ${last.status} ${what}${last.total ? ` ${ms(last.total)}` : ''} (${ago(last.startedAt)})`);
   }
-  for (const [name, value] of Object.entries(stats.providers)) print(`  ${name.padEnd(9)} ${JSON.stringify(value)}`);
+  for (const [name, value] of Object.entries(stats.providers)) {
+    const table = pluginTable(value);
+    if (table) table.forEach((line, i) => print(`  ${(i === 0 ? name : '').padEnd(9)} ${line}`));
+    else print(`  ${name.padEnd(9)} ${compact(value)}`);
+  }
   for (const problem of status.problems) print(color('red', `  problem   ${problem}`));
   for (const line of leakLines(leaks)) print(color('yellow', line));
   if (status.error) {
