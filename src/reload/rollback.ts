@@ -66,7 +66,22 @@ export async function revertStart(deps: TransactionDeps, tx: TransactionState, p
   return { ...tx.base, status: 'failed', error, phase: 'commit', restored, timings: tx.timings, ...(fatal ? { fatal } : {}) };
 }
 
-/** How long a dispose-first module's new version is watched for asynchronous throws after it ran, ms. */
+/**
+ * A staged entry's new version threw asynchronously while it started (a listen
+ * on a port another process holds): the reload fails before its commit, so the
+ * old entry, never disposed (its port is handed over, src/resources/), keeps serving.
+ */
+export function startError(deps: TransactionDeps, tx: TransactionState, caught: unknown): HotswapError {
+  const entry = tx.staging.created.find((v) => v.node === deps.entry)?.node.id ?? deps.root;
+  const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+  return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(entry, deps.root)} failed while starting: ${message}`, {
+    cause: caught,
+    location: { file: entry, line: 1, column: 1 },
+    hint: 'It threw after its top level ran (a port another process holds?). The last good version keeps serving.',
+  });
+}
+
+/** How long a re-run entry or dispose-first module's new version is watched for asynchronous throws after it ran, ms. */
 export const START_WINDOW_MS = 100;
 
 /** The first error thrown asynchronously by this transaction's code after `from` of them, once the start window passed. */

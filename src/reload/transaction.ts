@@ -13,7 +13,7 @@ import type { NormalizedRequest } from './reload-request.ts';
 import type { ReloadCommitted, ReloadFailed, ReloadResult } from './reload-result.ts';
 import { commit } from './commit.ts';
 import { finalize } from './finalize.ts';
-import { revertStart, rollback, startFailure } from './rollback.ts';
+import { revertStart, rollback, startError, startFailure } from './rollback.ts';
 import { stage } from './stage.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 import { validate } from './validate-phase.ts';
@@ -51,6 +51,13 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
   try {
     await stage(deps, tx);
     await validate(deps, tx);
+    // A re-run entry has started only when nothing it began throws right after (a listen that fails).
+    // Not dispose-first, its old version still serves: checked before the commit, a failure leaves it untouched.
+    if (tx.disposedFirst.length === 0 && tx.staging.created.some((v) => v.node === deps.entry)) {
+      tx.phase = 'validate';
+      const thrown = await startFailure(deps, seen);
+      if (thrown !== undefined) throw startError(deps, tx, thrown);
+    }
   } catch (error) {
     return { kind: 'settled', view: tx.view, result: await rollback(deps, tx, error), tx };
   }
@@ -72,7 +79,7 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
       } catch (error) {
         return rollback(deps, tx, error);
       }
-      // A re-run entry (dispose-first) has started only when nothing it began throws right after.
+      // A dispose-first module's new version has started only when nothing it began throws right after.
       if (tx.disposedFirst.length > 0) {
         const thrown = await startFailure(deps, seen);
         if (thrown !== undefined) return revertStart(deps, tx, previous, thrown);

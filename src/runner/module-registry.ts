@@ -324,6 +324,8 @@ export class ModuleRegistry {
   async disposeVersion(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
     if (version.disposed) return;
     version.disposed = true;
+    // A discarded version lets go of what it borrowed (a socket it was taking over) before its dispose handlers run.
+    if (reason === 'aborted') version.scope.retire(true);
     const callbacks = [...version.hotState.disposeCallbacks, ...(reason === 'pruned' ? version.hotState.pruneCallbacks : [])];
     for (const callback of callbacks) {
       try {

@@ -124,10 +124,11 @@ test('a staged version that opened a server and then threw leaves no server behi
   await waitFor(() => g.__child.exitCode !== null || g.__child.signalCode !== null, 20_000, 'the child to be killed');
 });
 
-test('a staged version that took over the port and then threw gives the socket back: the old server keeps serving', async (t) => {
+test('a staged version that took over the port and then threw gives the socket back, even with a dispose handler that closes its server', async (t) => {
   const port = await freePort();
   const server = (v: number, fail: boolean): string =>
-    `import http from 'node:http';\nhttp.createServer((q, s) => s.end('v${v}')).listen(${port}, '127.0.0.1');\n${fail ? "throw new Error('boom');\n" : ''}export const v = ${v};\n`;
+    // With the dispose handler a reloader without hand-over needs: it must not close the socket the version only borrowed.
+    `import http from 'node:http';\nconst server = http.createServer((q, s) => s.end('v${v}')).listen(${port}, '127.0.0.1');\nimport.meta.hot?.dispose(() => { server.close(); server.closeAllConnections(); });\n${fail ? "throw new Error('boom');\n" : ''}export const v = ${v};\n`;
   const p = createProject({ 'src/server.ts': server(1, false), 'src/main.ts': `import { v } from './server.ts';\nexport const run = () => v;\n` });
   const rt = createRuntime({ root: p.dir, cacheDir: false });
   t.after(async () => {
