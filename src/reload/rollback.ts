@@ -49,9 +49,10 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
  */
 export async function revertStart(deps: TransactionDeps, tx: TransactionState, previous: ReadonlyMap<ModuleVersion, ModuleVersion | undefined>, caught: unknown): Promise<ReloadFailed> {
   const { registry, root, clock } = deps;
-  const names = tx.disposedFirst.map((old) => relativePath(old.node.id, root)).join(', ');
+  const starting = tx.disposedFirst.map((old) => old.node);
+  const names = starting.map((node) => relativePath(node.id, root)).join(', ');
   const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
-  const first = tx.disposedFirst[0]?.node.id ?? root;
+  const first = starting[0]?.id ?? root;
   const error = new HotswapError(ERROR_CODES.EVALUATION, `${names} failed while starting: ${message}`, {
     cause: caught,
     location: { file: first, line: 1, column: 1 },
@@ -59,26 +60,11 @@ export async function revertStart(deps: TransactionDeps, tx: TransactionState, p
   });
   for (const [version, before] of previous) registry.graph.revert(version, before);
   for (const version of previous.keys()) await registry.disposeVersion(version, 'aborted');
-  for (const old of tx.disposedFirst) registry.graph.blame(old.node, error, [...previous.keys()].find((v) => v.node === old.node)?.hash);
+  for (const node of starting) registry.graph.blame(node, error, [...previous.keys()].find((v) => v.node === node)?.hash);
   const { restored, fatal } = await restoreDisposedFirst(deps, tx.disposedFirst, tx.id, (old) => old);
   tx.timings.total = clock.monotonic() - tx.t0;
   registry.emitHotEvent('hotswap:error', { files: tx.base.files, error });
   return { ...tx.base, status: 'failed', error, phase: 'commit', restored, timings: tx.timings, ...(fatal ? { fatal } : {}) };
-}
-
-/**
- * A staged entry's new version threw asynchronously while it started (a listen
- * on a port another process holds): the reload fails before its commit, so the
- * old entry, never disposed (its port is handed over, src/resources/), keeps serving.
- */
-export function startError(deps: TransactionDeps, tx: TransactionState, caught: unknown): HotswapError {
-  const entry = tx.staging.created.find((v) => v.node === deps.entry)?.node.id ?? deps.root;
-  const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
-  return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(entry, deps.root)} failed while starting: ${message}`, {
-    cause: caught,
-    location: { file: entry, line: 1, column: 1 },
-    hint: 'It threw after its top level ran (a port another process holds?). The last good version keeps serving.',
-  });
 }
 
 /** How long a re-run entry or dispose-first module's new version is watched for asynchronous throws after it ran, ms. */
