@@ -5,10 +5,9 @@
  * it before the app starts, so the start-up load is recorded too; the control
  * API finds it through `versionsFor(runtime)`.
  */
-import { registerControlProvider } from '../control/providers.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { applyChange, changeQueue, rollbackTo, type ApplyInput, type ChangeOutcome, type RollbackTarget } from './live-change.ts';
-import { VersionService, type VersionEvent, type VersionsOptions } from './version-service.ts';
+import { VersionService, type VersionEvent, type VersionsHooks, type VersionsOptions } from './version-service.ts';
 
 export interface Versions {
   readonly service: VersionService;
@@ -27,10 +26,10 @@ export function versionsFor(runtime: Runtime): Versions | undefined {
   return attached.get(runtime);
 }
 
-export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, log?: VersionsLog): Versions {
+export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, log?: VersionsLog, hooks: VersionsHooks = {}): Versions {
   const existing = attached.get(runtime);
   if (existing) return existing;
-  const service = new VersionService(runtime, options);
+  const service = new VersionService(runtime, options, hooks);
   const queue = changeQueue();
   const versions: Versions = {
     service,
@@ -69,21 +68,12 @@ export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, 
     );
   };
 
-  const disposeProvider = registerControlProvider({
-    name: 'versions',
-    stats: () => ({ available: service.store !== undefined, problems: service.problems(), probation: service.probation.watched().map((w) => ({ id: w.id, module: service.rel(w.file), ...w.sample() })) }),
-    problems: () => service.problems(),
-    subscribe: (emit) => service.on((event) => emit(event.type, { text: describeEvent(event), ...event })),
-  });
-  runtime.on('close', () => {
-    disposeProvider();
-    attached.delete(runtime);
-  });
+  runtime.on('close', () => attached.delete(runtime));
   return versions;
 }
 
 /** One line for the dashboard feed and `hotswap logs`. */
-function describeEvent(event: VersionEvent): string {
+export function describeEvent(event: VersionEvent): string {
   switch (event.type) {
     case 'recorded':
       return `recorded ${event.versions.map((v) => `${v.module}@${v.seq}`).join(', ')} (${event.versions[0]?.trigger ?? ''})`;

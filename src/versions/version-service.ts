@@ -13,18 +13,30 @@ import type { ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { sha256 } from '../shared/hash.ts';
 import { readFileSync } from 'node:fs';
-import { controlProviders } from '../control/providers.ts';
+import type { VersionsConfig } from '../shared/define-config.ts';
 import { createCheckParticipant } from './check-participant.ts';
-import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
+import { DEFAULT_PROBATION, Probation, type CallSample, type Watched } from './probation.ts';
 import { VersionStore, type Trigger, type VersionRow } from './version-store.ts';
 
-export interface VersionsOptions extends Partial<ProbationOptions> {
-  /** Database file. @default `<root>/.hotswap/versions.db` */
-  file?: string;
-  /** Versions kept per module besides every stable one. @default 20 */
-  keep?: number;
-  /** Timeout of one `import.meta.hot.check`, ms. @default 5000 */
-  checkTimeoutMs?: number;
+export type VersionsOptions = VersionsConfig;
+
+/** What a plugin host reports of one plugin (its `stats()`), as far as versions need it. */
+export interface PluginView {
+  name: string;
+  /** Absolute path of the plugin file. */
+  file: string;
+  calls: number;
+  errors: number;
+  inFlight: number;
+  registrations?: { tools: string[]; commands: string[]; routes: string[] };
+}
+
+/**
+ * What versions learn from the host that embeds them. `hotswap run` passes the plugin host's
+ * stats (plugin handlers are closures the host counts, not module exports).
+ */
+export interface VersionsHooks {
+  pluginStats?(): readonly PluginView[];
 }
 
 export type VersionEvent =
@@ -43,6 +55,7 @@ export class VersionService {
   readonly unavailable: string | undefined;
   readonly probation: Probation;
   readonly keep: number;
+  readonly hooks: VersionsHooks;
   /** Files whose running code differs from the disk after an automatic rollback in `run`. */
   readonly diverged = new Map<string, { running: string; disk: string }>();
   readonly #listeners = new Set<VersionListener>();
@@ -52,8 +65,9 @@ export class VersionService {
   /** Set by the rollback machinery (live-change.ts); called when a version in probation fails. */
   onFailing: ((row: VersionRow, sample: CallSample) => void) | undefined;
 
-  constructor(runtime: Runtime, options: VersionsOptions = {}) {
+  constructor(runtime: Runtime, options: VersionsOptions = {}, hooks: VersionsHooks = {}) {
     this.runtime = runtime;
+    this.hooks = hooks;
     this.keep = options.keep ?? 20;
     let store: VersionStore | undefined;
     let unavailable: string | undefined;
@@ -130,6 +144,11 @@ export class VersionService {
     return row;
   }
 
+  /** The plugin host's view of the plugin in `file`, if it is one. */
+  pluginOf(file: string): PluginView | undefined {
+    return this.hooks.pluginStats?.().find((p) => p.file === file);
+  }
+
   close(): void {
     for (const dispose of this.#disposers.splice(0)) dispose();
     this.probation.close();
@@ -191,7 +210,7 @@ export class VersionService {
     if (!instance) return;
     const calls = instance.calls;
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.
-    const plugin = (): { calls: number; errors: number } => pluginTotals(file);
+    const plugin = (): { calls: number; errors: number } => this.pluginOf(file) ?? { calls: 0, errors: 0 };
     const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
     this.probation.watch({
       id: row.id,
@@ -202,7 +221,7 @@ export class VersionService {
         return {
           calls: calls.calls - base.calls + (p.calls - base.plugin.calls),
           errors: calls.errors - base.errors + (p.errors - base.plugin.errors),
-          inFlight: calls.inFlight,
+          inFlight: this.pluginOf(file)?.inFlight ?? 0,
           meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
         };
       },
@@ -226,9 +245,3 @@ export class VersionService {
   }
 }
 
-/** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
-function pluginTotals(file: string): { calls: number; errors: number } {
-  const stats = controlProviders().find((p) => p.name === 'plugins')?.stats?.();
-  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number }[]).find((p) => p.file === file) : undefined;
-  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0 };
-}

@@ -20,6 +20,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['graph/', 3],
   ['reload/', 4],
   ['runtime/', 5],
+  ['versions/', 5.5],
   ['plugins/', 6],
   ['control/', 7],
   ['index.ts', 7.5],
