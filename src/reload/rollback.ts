@@ -49,9 +49,10 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
  */
 export async function revertStart(deps: TransactionDeps, tx: TransactionState, previous: ReadonlyMap<ModuleVersion, ModuleVersion | undefined>, caught: unknown): Promise<ReloadFailed> {
   const { registry, root, clock } = deps;
-  const names = tx.disposedFirst.map((old) => relativePath(old.node.id, root)).join(', ');
+  const starting = tx.disposedFirst.map((old) => old.node);
+  const names = starting.map((node) => relativePath(node.id, root)).join(', ');
   const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
-  const first = tx.disposedFirst[0]?.node.id ?? root;
+  const first = starting[0]?.id ?? root;
   const error = new HotswapError(ERROR_CODES.EVALUATION, `${names} failed while starting: ${message}`, {
     cause: caught,
     location: { file: first, line: 1, column: 1 },
@@ -59,7 +60,7 @@ export async function revertStart(deps: TransactionDeps, tx: TransactionState, p
   });
   for (const [version, before] of previous) registry.graph.revert(version, before);
   for (const version of previous.keys()) await registry.disposeVersion(version, 'aborted');
-  for (const old of tx.disposedFirst) registry.graph.blame(old.node, error, [...previous.keys()].find((v) => v.node === old.node)?.hash);
+  for (const node of starting) registry.graph.blame(node, error, [...previous.keys()].find((v) => v.node === node)?.hash);
   const { restored, fatal } = await restoreDisposedFirst(deps, tx.disposedFirst, tx.id, (old) => old);
   tx.timings.total = clock.monotonic() - tx.t0;
   registry.emitHotEvent('hotswap:error', { files: tx.base.files, error });

@@ -13,7 +13,7 @@ import type { ModuleVersion } from '../runner/module-version.ts';
 import { buildLeakReport, type LeakOptions, type LeakReport } from '../resources/leak-report.ts';
 import { ModuleRegistry } from '../runner/module-registry.ts';
 import { Resolver } from '../runner/resolver.ts';
-import { diskReader, systemClock, vmEvaluator, type Clock, type SourceReader } from '../runner/seams.ts';
+import { createVmEvaluator, diskReader, systemClock, type Clock, type SourceReader } from '../runner/seams.ts';
 import { SourceStore } from '../runner/source-store.ts';
 import { VersionTracker, type RetainedVersion } from '../runner/version-tracker.ts';
 import { TransformCache } from '../transform/transform-cache.ts';
@@ -55,7 +55,7 @@ export class Runtime {
       resolver: new Resolver({ roots: this.roots, tsconfigFrom: this.root, isFile: (file) => reader.isFile(file) }),
       cache: this.#cache,
       sources: new SourceStore(reader, this.#clock, this.root),
-      evaluator: options.evaluator ?? vmEvaluator,
+      evaluator: options.evaluator ?? createVmEvaluator(),
       versions: this.#versions,
       root: this.root,
       formatFor: createPackageTypeLookup((file) => reader.read(file)),

@@ -79,9 +79,13 @@ function renderStatus(status) {
   $('status-text').textContent = status.enabled ? label : `${label} · hot reload off`;
   $('status').title = status.problems.join('\n');
   $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
-  const waiting = status.problems.some((p) => p.includes('has not started yet'));
+  const waiting = notStarted();
   if (waiting) $('status-text').textContent = 'Not started: waiting for a fix';
-  $('error-serving').textContent = waiting ? 'the app has not started yet: it is waiting for a fix' : 'the last good version keeps serving';
+  $('error-serving').textContent = waiting
+    ? 'the app has not started yet: it is waiting for a fix'
+    : status.state === 'fatal'
+      ? 'no good version is running: fix and save, or restart'
+      : 'the last good version keeps serving';
   renderError(status.error);
 }
 
@@ -93,7 +97,7 @@ function renderStats(stats) {
   };
   set('reloads', String(stats.reloads), stats.skipped ? `${stats.skipped} without changes` : 'transactions');
   set('succeeded', String(stats.succeeded), stats.reloads ? `${Math.round((stats.succeeded / Math.max(1, stats.succeeded + stats.failed)) * 100)}% of attempts` : '');
-  set('failed', String(stats.failed), stats.failed ? 'old code kept serving' : 'none');
+  set('failed', String(stats.failed), stats.failed ? (notStarted() ? 'the app has not started yet' : 'old code kept serving') : 'none');
   $('stat-failed').classList.toggle('bad', stats.failed > 0);
   set('modules', String(stats.modules), `${stats.versions.alive} versions alive`);
   const total = stats.phases.total;
@@ -125,7 +129,17 @@ function renderError(error) {
   $('error-where').textContent = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}` : '';
   $('error-text').textContent = error.text;
   $('error-frame').replaceWith(Object.assign(error.frame ? frameNode(error.frame) : h('pre', { class: 'frame', hidden: true }), { id: 'error-frame' }));
-  $('error-hint').textContent = error.hint ? `Hint: ${error.hint}` : '';
+  $('error-hint').textContent = error.hint ? `Hint: ${notStarted() ? withoutServingClaim(error.hint) : error.hint}` : '';
+}
+
+/** The app failed to start and has not started since: no version of it serves. */
+function notStarted() {
+  return state.status?.problems.some((p) => p.includes('has not started yet')) ?? false;
+}
+
+/** Hints are written for a running app; before the first start "the last good version keeps serving" is untrue. */
+function withoutServingClaim(hint) {
+  return hint.replace(/;?\s*the (?:last good|previous) version keeps serving\.?/, '; the app starts once it loads without errors.');
 }
 
 // --- live feed
