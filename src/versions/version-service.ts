@@ -156,7 +156,7 @@ export class VersionService {
   }
 
   #participant(): ReloadParticipant {
-    return { name: 'versions', finalize: (result, tx) => this.#record(result, tx) };
+    return { name: 'versions', wants: () => false, finalize: (result, tx) => this.#record(result, tx) };
   }
 
   #record(result: ReloadResult, tx: TransactionView): void {
