@@ -10,8 +10,7 @@ import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
 import { attachVersions } from '../versions/attach-versions.ts';
-import type { PluginView } from '../versions/version-service.ts';
-import { controlProviders, type ControlProvider } from '../control/providers.ts';
+import { registerVersionsProvider } from '../control/versions-provider.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { crashReport, describeUncaught } from './app-error.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
@@ -66,9 +65,8 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
   runtime.on('error', (error) => reporter.error(error, 'runtime'));
   // Before the app starts, so the start-up load is recorded; a store that cannot open only turns history off.
   if (enabled && config.versions !== false) {
-    const log = { info: (m: string, d?: Record<string, unknown>) => reporter.info(m, d), warn: (m: string, d?: Record<string, unknown>) => reporter.info(`⚠ ${m}`, d) };
-    // Plugin handlers are counted by the plugin host, which reports through its control provider.
-    attachVersions(runtime, config.versions ?? {}, log, { pluginStats: () => pluginStatsOf(controlProviders()) });
+    const versions = attachVersions(runtime, config.versions ?? {}, { info: (m, d) => reporter.info(m, d), warn: (m, d) => reporter.info(`⚠ ${m}`, d) });
+    runtime.on('close', registerVersionsProvider(versions));
   }
   if (source && flags.verbose) reporter.info(`config from ${source}`);
 
@@ -178,9 +176,4 @@ function parseNumber(value: number | string | undefined, name: string): number |
 function toList(value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value : [value];
-}
-
-function pluginStatsOf(providers: ControlProvider[]): PluginView[] {
-  const stats = providers.find((p) => p.name === 'plugins')?.stats?.();
-  return Array.isArray(stats) ? (stats as PluginView[]) : [];
 }

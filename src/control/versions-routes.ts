@@ -12,9 +12,7 @@ import { ERROR_CODES, isHotswapError, serializeError, type SerializedError } fro
 import type { TokenScope } from './auth.ts';
 import type { EventFeed } from './event-feed.ts';
 import { describeIssues } from './schemas.ts';
-import { describeEvent, versionsFor, type Versions } from '../versions/attach-versions.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { registerControlProvider } from './providers.ts';
+import { versionsFor, type Versions } from '../versions/attach-versions.ts';
 import { findVersion } from '../versions/live-change.ts';
 import { lineDiff } from '../versions/line-diff.ts';
 import type { VersionRow } from '../versions/version-store.ts';
@@ -46,7 +44,6 @@ type Fail = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 415 | 500, code: 
 
 export function registerVersionRoutes(app: Hono<Env>, feed: EventFeed, fail: Fail): void {
   const { runtime } = feed;
-  provideVersions(runtime);
   const get = (c: Context): Versions | Response => {
     const versions = versionsFor(runtime);
     if (!versions) return c.json({ error: { code: ERROR_CODES.VERSIONS_UNAVAILABLE, text: 'Version history is off in this process (versions: false, or not started by hotswap run)', hint: 'Remove "versions: false" from the hotswap config and restart.' } }, 503);
@@ -148,23 +145,6 @@ export function registerVersionRoutes(app: Hono<Env>, feed: EventFeed, fail: Fai
     const removed = versions.service.store?.prune(input.keep ?? versions.service.keep) ?? { versions: 0, sources: 0 };
     return c.json({ removed, keep: input.keep ?? versions.service.keep });
   });
-}
-
-/**
- * The version store in the control plane beyond its routes: its problems in `status` (history
- * off, disk and running code that differ) and its events on the stream (`versions:*`).
- */
-function provideVersions(runtime: Runtime): void {
-  const versions = versionsFor(runtime);
-  if (!versions) return;
-  const { service } = versions;
-  const dispose = registerControlProvider({
-    name: 'versions',
-    stats: () => ({ available: service.store !== undefined, problems: service.problems(), probation: service.probation.watched().map((w) => ({ id: w.id, module: service.rel(w.file), ...w.sample() })) }),
-    problems: () => service.problems(),
-    subscribe: (emit) => service.on((event) => emit(event.type, { text: describeEvent(event), ...event })),
-  });
-  runtime.on('close', dispose);
 }
 
 /** Errors name project files by their project-relative path, as everywhere in the control API. */

@@ -3,11 +3,12 @@
  * queue that runs apply and rollback one at a time, and the automatic
  * rollback of a version whose calls fail in probation. `hotswap run` attaches
  * it before the app starts, so the start-up load is recorded too; the control
- * API finds it through `versionsFor(runtime)`.
+ * API finds it through `versionsFor(runtime)` (and control/versions-provider.ts
+ * shows its stats and events: versions never import the control plane).
  */
 import type { Runtime } from '../runtime/runtime.ts';
 import { applyChange, changeQueue, rollbackTo, type ApplyInput, type ChangeOutcome, type RollbackTarget } from './live-change.ts';
-import { VersionService, type VersionEvent, type VersionsHooks, type VersionsOptions } from './version-service.ts';
+import { VersionService, type VersionsOptions } from './version-service.ts';
 
 export interface Versions {
   readonly service: VersionService;
@@ -26,10 +27,10 @@ export function versionsFor(runtime: Runtime): Versions | undefined {
   return attached.get(runtime);
 }
 
-export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, log?: VersionsLog, hooks: VersionsHooks = {}): Versions {
+export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, log?: VersionsLog): Versions {
   const existing = attached.get(runtime);
   if (existing) return existing;
-  const service = new VersionService(runtime, options, hooks);
+  const service = new VersionService(runtime, options);
   const queue = changeQueue();
   const versions: Versions = {
     service,
@@ -70,19 +71,4 @@ export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, 
 
   runtime.on('close', () => attached.delete(runtime));
   return versions;
-}
-
-/** One line for the dashboard feed and `hotswap logs`. */
-export function describeEvent(event: VersionEvent): string {
-  switch (event.type) {
-    case 'recorded':
-      return `recorded ${event.versions.map((v) => `${v.module}@${v.seq}`).join(', ')} (${event.versions[0]?.trigger ?? ''})`;
-    case 'stable':
-      return `${event.version.module}@${event.version.seq} is stable after probation (${event.version.errors}/${event.version.calls} calls failed)`;
-    case 'failing':
-      return `${event.version.module}@${event.version.seq} is failing in probation (${event.sample.errors}/${event.sample.calls} calls failed)`;
-    case 'rolled-back':
-    case 'error':
-      return event.message;
-  }
 }

@@ -12,8 +12,6 @@ import { firstProjectFrame } from '../runner/source-maps.ts';
 export function createCheckParticipant(runtime: Runtime, timeoutMs = 5000): ReloadParticipant {
   return {
     name: 'checks',
-    // no file is a reason for a transaction of its own (added files are the plugin host's)
-    wants: () => false,
     async prepare(tx: TransactionView): Promise<void> {
       for (const staged of tx.staged) {
         const instance = runtime.moduleVersion(staged.file, 'staged');

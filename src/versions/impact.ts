@@ -5,11 +5,11 @@
  * rebuilt, calls in flight on the running version, and that version's error
  * rate and latency (the numbers probation compares after the swap).
  */
+import { pluginHosts } from '../plugins/host-registry.ts';
 import type { ModuleVersion } from '../runner/module-version.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { exportNamesOf } from './edit-source.ts';
 import { lineDiff } from './line-diff.ts';
-import type { PluginView } from './version-service.ts';
 
 export interface VersionCalls {
   version: number | null;
@@ -18,7 +18,6 @@ export interface VersionCalls {
   errorRate: number | null;
   /** Mean duration of sampled calls, ms. */
   meanMs: number | null;
-  /** Plugin handler calls running now (the plugin host tracks them; module exports are not tracked). */
   inFlight: number;
 }
 
@@ -40,9 +39,9 @@ export function callsOf(instance: ModuleVersion | undefined): VersionCalls {
   return { version: instance.version, calls: c.calls, errors: c.errors, errorRate: c.calls > 0 ? c.errors / c.calls : null, meanMs: c.samples > 0 ? c.sampledMs / c.samples : null, inFlight: 0 };
 }
 
-export function describeImpact(runtime: Runtime, file: string, rel: (f: string) => string, base: { text: string; hash: string }, next: { text: string; hash: string }, plugins: readonly PluginView[] = []): Impact {
+export function describeImpact(runtime: Runtime, file: string, rel: (f: string) => string, base: { text: string; hash: string }, next: { text: string; hash: string }): Impact {
   const current = runtime.moduleVersion(file);
-  const affected = plugins.filter((p) => p.file === file || runtime.dependenciesOf(p.file).includes(file));
+  const plugins = pluginsOver(runtime, file);
   const before = current ? current.exportNames() : exportNamesOf(base.text, rel(file));
   const after = new Set(exportNamesOf(next.text, rel(file)));
   const removedExports = before.filter((name) => !after.has(name));
@@ -57,8 +56,9 @@ export function describeImpact(runtime: Runtime, file: string, rel: (f: string) 
     diff: lineDiff(base.text, next.text, { from: `${rel(file)} (running)`, to: `${rel(file)} (new)` }),
     removedExports,
     importers,
-    plugins: affected.map((p) => ({ name: p.name, tools: p.registrations?.tools ?? [], commands: p.registrations?.commands ?? [], routes: p.registrations?.routes ?? [] })),
-    running: { ...callsOf(current), inFlight: affected.reduce((n, p) => n + p.inFlight, 0) },
+    plugins: plugins.map(({ inFlight: _inFlight, ...p }) => p),
+    // Calls in flight: plugin handler calls (the host tracks them); a module export's promises are not observed.
+    running: { ...callsOf(current), inFlight: plugins.reduce((n, p) => n + p.inFlight, 0) },
   };
 }
 
@@ -70,3 +70,17 @@ function importedNames(runtime: Runtime, importer: string, file: string): string
   return [...names];
 }
 
+interface PluginStatsLike {
+  name: string;
+  file: string;
+  inFlight?: number;
+  registrations?: { tools: string[]; commands: string[]; routes: string[] };
+}
+
+function pluginsOver(runtime: Runtime, file: string): (Impact['plugins'][number] & { inFlight: number })[] {
+  const stats = pluginHosts().at(-1)?.stats();
+  if (!Array.isArray(stats)) return [];
+  return (stats as PluginStatsLike[])
+    .filter((p) => p.file === file || runtime.dependenciesOf(p.file).includes(file))
+    .map((p) => ({ name: p.name, tools: p.registrations?.tools ?? [], commands: p.registrations?.commands ?? [], routes: p.registrations?.routes ?? [], inFlight: p.inFlight ?? 0 }));
+}

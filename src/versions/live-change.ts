@@ -66,7 +66,7 @@ export async function applyChange(service: VersionService, input: ApplyInput): P
   }
   const text = editSource(parseApplyMode(input.mode), baseText, input.code, module, input.from ?? 'the new code');
   const next = { text, hash: sha256(text) };
-  const impact = describeImpact(runtime, file, (f) => service.rel(f), base, next, service.hooks.pluginStats?.() ?? []);
+  const impact = describeImpact(runtime, file, (f) => service.rel(f), base, next);
   if (input.dryRun) return { status: 'dry-run', module, impact, version: null, error: null };
   const before = callsOf(runtime.moduleVersion(file));
   const outcome = await swap(service, file, text, { trigger: 'apply', caller: input.caller, reason: input.reason });

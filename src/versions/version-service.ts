@@ -13,30 +13,18 @@ import type { ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { sha256 } from '../shared/hash.ts';
 import { readFileSync } from 'node:fs';
-import type { VersionsConfig } from '../shared/define-config.ts';
+import { pluginHosts } from '../plugins/host-registry.ts';
 import { createCheckParticipant } from './check-participant.ts';
-import { DEFAULT_PROBATION, Probation, type CallSample, type Watched } from './probation.ts';
+import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
 import { VersionStore, type Trigger, type VersionRow } from './version-store.ts';
 
-export type VersionsOptions = VersionsConfig;
-
-/** What a plugin host reports of one plugin (its `stats()`), as far as versions need it. */
-export interface PluginView {
-  name: string;
-  /** Absolute path of the plugin file. */
-  file: string;
-  calls: number;
-  errors: number;
-  inFlight: number;
-  registrations?: { tools: string[]; commands: string[]; routes: string[] };
-}
-
-/**
- * What versions learn from the host that embeds them. `hotswap run` passes the plugin host's
- * stats (plugin handlers are closures the host counts, not module exports).
- */
-export interface VersionsHooks {
-  pluginStats?(): readonly PluginView[];
+export interface VersionsOptions extends Partial<ProbationOptions> {
+  /** Database file. @default `<root>/.hotswap/versions.db` */
+  file?: string;
+  /** Versions kept per module besides every stable one. @default 20 */
+  keep?: number;
+  /** Timeout of one `import.meta.hot.check`, ms. @default 5000 */
+  checkTimeoutMs?: number;
 }
 
 export type VersionEvent =
@@ -55,7 +43,6 @@ export class VersionService {
   readonly unavailable: string | undefined;
   readonly probation: Probation;
   readonly keep: number;
-  readonly hooks: VersionsHooks;
   /** Files whose running code differs from the disk after an automatic rollback in `run`. */
   readonly diverged = new Map<string, { running: string; disk: string }>();
   readonly #listeners = new Set<VersionListener>();
@@ -65,9 +52,8 @@ export class VersionService {
   /** Set by the rollback machinery (live-change.ts); called when a version in probation fails. */
   onFailing: ((row: VersionRow, sample: CallSample) => void) | undefined;
 
-  constructor(runtime: Runtime, options: VersionsOptions = {}, hooks: VersionsHooks = {}) {
+  constructor(runtime: Runtime, options: VersionsOptions = {}) {
     this.runtime = runtime;
-    this.hooks = hooks;
     this.keep = options.keep ?? 20;
     let store: VersionStore | undefined;
     let unavailable: string | undefined;
@@ -144,11 +130,6 @@ export class VersionService {
     return row;
   }
 
-  /** The plugin host's view of the plugin in `file`, if it is one. */
-  pluginOf(file: string): PluginView | undefined {
-    return this.hooks.pluginStats?.().find((p) => p.file === file);
-  }
-
   close(): void {
     for (const dispose of this.#disposers.splice(0)) dispose();
     this.probation.close();
@@ -156,7 +137,7 @@ export class VersionService {
   }
 
   #participant(): ReloadParticipant {
-    return { name: 'versions', wants: () => false, finalize: (result, tx) => this.#record(result, tx) };
+    return { name: 'versions', finalize: (result, tx) => this.#record(result, tx) };
   }
 
   #record(result: ReloadResult, tx: TransactionView): void {
@@ -210,7 +191,7 @@ export class VersionService {
     if (!instance) return;
     const calls = instance.calls;
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.
-    const plugin = (): { calls: number; errors: number } => this.pluginOf(file) ?? { calls: 0, errors: 0 };
+    const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
     const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
     this.probation.watch({
       id: row.id,
@@ -221,7 +202,8 @@ export class VersionService {
         return {
           calls: calls.calls - base.calls + (p.calls - base.plugin.calls),
           errors: calls.errors - base.errors + (p.errors - base.plugin.errors),
-          inFlight: this.pluginOf(file)?.inFlight ?? 0,
+          // Plugin handler calls running now (the host tracks them); a module export's promises are not observed.
+          inFlight: p.inFlight,
           meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
         };
       },
@@ -245,3 +227,9 @@ export class VersionService {
   }
 }
 
+/** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
+function pluginTotals(file: string): { calls: number; errors: number; inFlight: number } {
+  const stats = pluginHosts().at(-1)?.stats();
+  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number; inFlight: number }[]).find((p) => p.file === file) : undefined;
+  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0, inFlight: plugin?.inFlight ?? 0 };
+}

@@ -20,9 +20,11 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['graph/', 3],
   ['reload/', 4],
   ['runtime/', 5],
-  ['versions/', 5.5],
   ['plugins/', 6],
+  ['versions/', 6.5],
   ['control/', 7],
+  // The config shape names options of every layer below the CLI (versions, control).
+  ['define-config.ts', 7.4],
   ['index.ts', 7.5],
   ['cli/', 8],
 ];

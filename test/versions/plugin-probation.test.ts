@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { createPluginHost, type PluginHost } from '../../src/plugins/plugin-host.ts';
+import { createPluginHost } from '../../src/plugins/plugin-host.ts';
 import { createRuntime } from '../../src/runtime/runtime.ts';
 import { attachVersions } from '../../src/versions/attach-versions.ts';
 import { tempDir, waitUntil, writeFiles } from '../control/helpers.ts';
@@ -18,12 +18,10 @@ test('a plugin whose tool throws on most calls is rolled back in probation', asy
   const dir = tempDir('hotswap-versions-');
   writeFiles(dir, { 'package.json': '{ "type": "module" }', 'tools/dice.ts': PLUGIN("      return 'six';") });
   const runtime = createRuntime({ root: dir, cacheDir: false, watch: false });
-  // Plugin handlers are counted by the host: versions read its stats (hotswap run wires the same).
-  let host: PluginHost | undefined;
-  const versions = attachVersions(runtime, { windowMs: 300, minCalls: 5, maxErrorRate: 0.5 }, undefined, { pluginStats: () => host?.stats() ?? [] });
+  const versions = attachVersions(runtime, { windowMs: 300, minCalls: 5, maxErrorRate: 0.5 });
   const store = versions.service.store;
   assert.ok(store);
-  host = createPluginHost({ runtime, dirs: ['tools'], logger: false });
+  const host = createPluginHost({ runtime, dirs: ['tools'], logger: false });
   try {
     await host.start();
     assert.equal(await host.tools.call('roll', {}), 'six');
