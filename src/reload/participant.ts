@@ -58,7 +58,11 @@ export interface TransactionView {
 
 export interface ReloadParticipant {
   name: string;
-  /** Whether a file event for `file` concerns this participant (a file that is not a loaded module). Without it, every new file does. */
+  /**
+   * Whether a file event for `file` concerns this participant although `file` is no loaded module
+   * (a plugin host: a new plugin file, an asset). Without it, none does: a change set of such files
+   * alone makes no reload.
+   */
   wants?(file: string): boolean;
   /** After the staged versions validated, before commit. Throw (a HotswapError, ideally) to abort. */
   prepare?(tx: TransactionView): void | Promise<void>;
