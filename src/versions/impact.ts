@@ -5,7 +5,7 @@
  * rebuilt, calls in flight on the running version, and that version's error
  * rate and latency (the numbers probation compares after the swap).
  */
-import { controlProviders } from '../control/providers.ts';
+import { pluginHosts } from '../plugins/host-registry.ts';
 import type { ModuleVersion } from '../runner/module-version.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { exportNamesOf } from './edit-source.ts';
@@ -75,8 +75,7 @@ interface PluginStatsLike {
 }
 
 function pluginsOver(runtime: Runtime, file: string): Impact['plugins'] {
-  const provider = controlProviders().find((p) => p.name === 'plugins');
-  const stats = provider?.stats?.();
+  const stats = pluginHosts().at(-1)?.stats();
   if (!Array.isArray(stats)) return [];
   return (stats as PluginStatsLike[])
     .filter((p) => p.file === file || runtime.dependenciesOf(p.file).includes(file))

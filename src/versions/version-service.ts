@@ -13,7 +13,7 @@ import type { ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { sha256 } from '../shared/hash.ts';
 import { readFileSync } from 'node:fs';
-import { controlProviders } from '../control/providers.ts';
+import { pluginHosts } from '../plugins/host-registry.ts';
 import { createCheckParticipant } from './check-participant.ts';
 import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
 import { VersionStore, type Trigger, type VersionRow } from './version-store.ts';
@@ -228,7 +228,7 @@ export class VersionService {
 
 /** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
 function pluginTotals(file: string): { calls: number; errors: number } {
-  const stats = controlProviders().find((p) => p.name === 'plugins')?.stats?.();
+  const stats = pluginHosts().at(-1)?.stats();
   const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number }[]).find((p) => p.file === file) : undefined;
   return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0 };
 }
