@@ -17,6 +17,12 @@ interface HotswapHotContext {
   accept(deps: readonly string[], callback: (modules: any[]) => void): void;
   /** Runs when this version is replaced (after the new one committed) or removed; receives `data`. */
   dispose(callback: (data: Record<string, any>) => void | Promise<void>): void;
+  /**
+   * This version owns `resource` (a pool, a client): `release(resource)` runs when the version is
+   * replaced or removed, after the new one committed (at once if it never went live). Returns `resource`.
+   * Timers, listeners, servers, child processes and workers created at top level need no `own`.
+   */
+  own<T>(resource: T, release: (resource: T) => unknown): T;
   /** Runs when no module imports this one any more. */
   prune(callback: (data: Record<string, any>) => void | Promise<void>): void;
   /** Updates of this module cannot be applied in place: a change asks for a restart. */

@@ -19,7 +19,7 @@ function isSupported(version) {
 
 if (!isSupported(process.versions.node)) {
   process.stderr.write(
-    `[hotswap] HS_NODE_VERSION: hotswap needs Node.js >= ${MINIMUM.join('.')}, but this is Node.js ${process.version} (${process.execPath}). ` +
+    `[hotswap] ✗ HS_NODE_VERSION: hotswap needs Node.js >= ${MINIMUM.join('.')}, but this is Node.js ${process.version} (${process.execPath}). ` +
       'Install a current LTS (nodejs.org, or nvm install --lts / fnm / volta), or pin one in the project: npm i -D node@22.\n',
   );
   process.exit(1);

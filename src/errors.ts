@@ -59,6 +59,14 @@ export const ERROR_CODES = {
   COMMAND_NOT_FOUND: 'HS_COMMAND_NOT_FOUND',
   /** Plugin host: an asset file is missing, or a JSON asset does not parse. */
   ASSET: 'HS_ASSET',
+  /** Plugin host: a plugin's handler, hook or cleanup threw (the app's error; the host keeps serving). */
+  PLUGIN_ERROR: 'HS_PLUGIN_ERROR',
+  /** The app's own uncaught exception or unhandled rejection (not hotswap's): shown with its mapped stack. */
+  APP_UNCAUGHT: 'HS_APP_UNCAUGHT',
+  /** The app's server could not listen: another process holds the port. */
+  PORT_IN_USE: 'HS_PORT_IN_USE',
+  /** CLI: a file named on the command line does not exist. */
+  FILE_NOT_FOUND: 'HS_FILE_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -167,11 +175,21 @@ export function formatError(error: unknown, cwd: string = process.cwd()): string
   const where = data.location ? `${relativePath(data.location.file, cwd)}:${data.location.line}:${data.location.column}` : '';
   lines.push(`${where ? `${where} ` : ''}${data.code}: ${data.text}`);
   if (data.frame) lines.push(data.frame);
-  if (data.hint) lines.push(`hint: ${data.hint}`);
-  if (isHotswapError(error) && error.cause instanceof Error && !data.frame && data.detail) {
+  const cause = isHotswapError(error) ? error.cause : undefined;
+  if (data.code === ERROR_CODES.APP_UNCAUGHT || data.code === ERROR_CODES.INTERNAL) {
+    // The app's (or our) stack is the point of the message: its frames, project-relative, under the frame.
+    const frames = cause instanceof Error ? stackFrames(cause).map((f) => `    ${f.replaceAll(`${cwd}/`, '')}`) : [];
+    if (frames.length > 0) lines.push(...frames);
+  } else if (cause instanceof Error && !data.frame && data.detail) {
     lines.push(`cause: ${data.detail}`);
   }
+  if (data.hint) lines.push(`hint: ${data.hint}`);
   return lines.join('\n');
+}
+
+/** The `at ...` lines of an error's stack (already source-mapped by the runner). */
+export function stackFrames(error: Error): string[] {
+  return (typeof error.stack === 'string' ? error.stack.split('\n') : []).filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
 }
 
 export function relativePath(file: string, cwd: string): string {

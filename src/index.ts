@@ -9,6 +9,8 @@ export type { ReloadRequest, ReloadTrigger } from './reload/reload-request.ts';
 export { HotswapError, isHotswapError, ERROR_CODES, formatError, serializeError } from './errors.ts';
 export type { ErrorCode, SerializedError, SourceLocation } from './errors.ts';
 export type { RetainedVersion } from './runner/version-tracker.ts';
+export type { LeakReport, LeakOptions } from './resources/leak-report.ts';
+export type { LingeringResource } from './resources/leak-registry.ts';
 export type { ChangeSet } from './watch/watcher.ts';
 export type { ReloadParticipant, TransactionView, StagedModule } from './reload/participant.ts';
 export { definePlugin, isPluginDefinition } from './plugins/define-plugin.ts';

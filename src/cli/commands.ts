@@ -15,6 +15,7 @@ export function registerCommands(cli: CAC): void {
   cli
     .command('status', 'Show the state of the running process: reloads, errors, timings')
     .option('--json', 'Print the status and stats as JSON')
+    .option('--gc', 'Collect garbage in the process first, so the leak lines list only versions really held')
     .option(cwd, cwdHelp)
     .action((flags: StatusFlags) => statusCommand(flags));
   cli

@@ -6,6 +6,7 @@ import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES, HotswapError, formatError, isHotswapError } from '../errors.ts';
 import { splitRunArgv } from './argv.ts';
+import { asUsageError } from './usage-error.ts';
 import { runCommand, type RunFlags } from './run-command.ts';
 import { registerCommands } from './commands.ts';
 
@@ -32,9 +33,15 @@ export async function main(argv: readonly string[]): Promise<void> {
       await runCommand(entry, split.appArgs, flags);
     });
   registerCommands(cli);
-  cli.help();
+  // cac marks --no-* flags "(default: true)": true of its parsed value, misleading in help.
+  cli.help((sections) => sections.map((section) => ({ ...section, body: section.body.replace(/ \(default: true\)$/gm, '').replace(/ +$/gm, '') })));
   cli.version(pkg.version);
-  const parsed = cli.parse([...split.own], { run: false });
+  let parsed;
+  try {
+    parsed = cli.parse([...split.own], { run: false });
+  } catch (error) {
+    throw asUsageError(error, split.own, cli.matchedCommandName);
+  }
   if (parsed.options['help'] || parsed.options['version']) return;
   if (!cli.matchedCommand) {
     if (parsed.args.length > 0) {
@@ -44,15 +51,27 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await cli.runMatchedCommand();
+  try {
+    await cli.runMatchedCommand();
+  } catch (error) {
+    throw asUsageError(error, split.own, cli.matchedCommandName);
+  }
 }
 
 export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await main(argv);
-  } catch (error) {
-    process.stderr.write(`[hotswap] ${isHotswapError(error) ? formatError(error) : `error: ${(error as Error).message}`}\n`);
-    const usage = (isHotswapError(error) && (error.code === ERROR_CODES.USAGE || error.code === ERROR_CODES.CONFIG)) || (error as Error).name === 'CACError';
-    process.exitCode = usage ? 2 : 1;
+  } catch (caught) {
+    // One style for every failure, as the reporter writes them: `[hotswap] ✗ HS_CODE: message`, then its hint, indented.
+    const error = isHotswapError(caught) ? caught : internalError(caught);
+    process.stderr.write(`[hotswap] ✗ ${formatError(error).split('\n').join('\n          ')}\n`);
+    process.exitCode = error.code === ERROR_CODES.USAGE || error.code === ERROR_CODES.CONFIG ? 2 : 1;
   }
+}
+
+function internalError(error: unknown): HotswapError {
+  return new HotswapError(ERROR_CODES.INTERNAL, `hotswap failed: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+    hint: 'This is a bug in hotswap, not in your app: please report it to the hotswap maintainers with this output and the command you ran.',
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { Stream } from 'node:stream';
 import { styleText } from 'node:util';
-import { formatError, relativePath, serializeError, type HotswapError } from '../errors.ts';
+import { HotswapError, formatError, isHotswapError, relativePath, serializeError } from '../errors.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
 
 export type LogFormat = 'pretty' | 'json';
@@ -20,6 +20,8 @@ export interface ReporterOptions {
 export class Reporter {
   readonly #options: ReporterOptions;
   readonly #stream: NodeJS.WritableStream;
+  /** The entry failed to start and no reload has committed since: nothing is serving yet. */
+  #waitingForStart = false;
 
   constructor(options: ReporterOptions) {
     this.#options = options;
@@ -37,7 +39,17 @@ export class Reporter {
     this.#line(`${this.#color('red', '✗')} ${text.split('\n').join('\n          ')}`);
   }
 
+  /** The entry failed on its first load: nothing runs, and the next save is a new attempt. */
+  startFailed(error: unknown): void {
+    this.#waitingForStart = true;
+    if (this.#options.format === 'json') return this.#json({ level: 'error', event: 'start', error: serializeError(error) });
+    this.error(withoutServingClaim(error), 'start');
+    this.#line('the app did not start: it is waiting for a fix (save a file to try again)');
+  }
+
   reload(result: ReloadResult): void {
+    const waiting = this.#waitingForStart;
+    if (result.status === 'committed') this.#waitingForStart = false;
     if (this.#options.format === 'json') return this.#json({ level: result.status === 'failed' ? 'error' : 'info', event: 'reload', ...toJson(result) });
     const rel = (f: string): string => relativePath(f, this.#options.root);
     const files = result.files.map(rel).join(', ') || '(all)';
@@ -56,14 +68,24 @@ export class Reporter {
           this.error(result.fatal.error, 'fatal');
           return;
         }
+        if (waiting) {
+          this.#line(`${this.#color('red', '✗')} start attempt #${result.id} failed (${files}); the app has not started yet and is waiting for a fix`);
+          this.error(withoutServingClaim(result.error), 'reload');
+          return;
+        }
         this.#line(`${this.#color('red', '✗')} reload #${result.id} failed (${files}); the last good version keeps serving${result.restored ? ' (restored)' : ''}`);
         this.error(result.error, 'reload');
         return;
       case 'committed': {
-        const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ');
-        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')}` : '';
+        // A transaction that changed no module (a participant looked at a file it does not want) is no reload to speak of.
+        if (result.updated.length === 0 && result.pruned.length === 0) return;
+        if (waiting) return this.#line(`${this.#color('green', '↻')} started (${files}) ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}`);
+        const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ') || `pruned ${result.pruned.map(rel).join(', ')}`;
+        // Importers that re-ran lost their module-level state: say so, the user did not edit them.
+        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')} (state reset: not kept in import.meta.hot.data)` : '';
         const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${result.pending.map((f) => rel(f.file)).join(', ')}`) : '';
         this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}${pending}`);
+        for (const w of result.warnings ?? []) this.#line(`${this.#color('yellow', '!')} warning: ${w.message}`);
         if (this.#options.verbose) {
           const t = result.timings;
           this.#line(this.#color('gray', `  stage ${t.stage.toFixed(2)} · validate ${t.validate.toFixed(2)} · commit ${t.commit.toFixed(2)} · dispose ${t.dispose.toFixed(2)} ms`));
@@ -88,6 +110,13 @@ export class Reporter {
   #json(data: Record<string, unknown>): void {
     this.#stream.write(`${JSON.stringify({ source: 'hotswap', time: new Date().toISOString(), ...data })}\n`);
   }
+}
+
+/** Hints written for a running app ("the last good version keeps serving") are untrue before the first start. */
+function withoutServingClaim(error: unknown): unknown {
+  if (!isHotswapError(error) || !error.hint || !/keeps serving/.test(error.hint)) return error;
+  const hint = error.hint.replace(/;?\s*the (?:last good|previous) version keeps serving\.?/, '; the app starts once it loads without errors.');
+  return new HotswapError(error.code, error.message, { cause: error.cause, location: error.location, frame: error.frame, hint });
 }
 
 export function toJson(result: ReloadResult): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
+import { crashReport, describeUncaught } from './app-error.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
 
 export interface RunFlags {
@@ -72,13 +73,13 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
     if (flags.verbose) reporter.info(`started ${entryArg}${enabled ? (watch ? ' (watching)' : '') : ' (hot reload off: HOTSWAP_ENABLED=false)'}`);
   } catch (error) {
     app.startError = error;
-    reporter.error(error, 'start');
     if (!watch) {
+      reporter.error(error, 'start');
       process.exitCode = 1;
       await runtime.close();
       return;
     }
-    reporter.info('waiting for a change to start again');
+    reporter.startFailed(error);
   }
   if (flags.verbose && watch) watchForLeaks(runtime, reporter);
   // HOTSWAP_ENABLED=false: no control server (and so no token files); the app just runs.
@@ -106,11 +107,27 @@ function watchForLeaks(runtime: Runtime, reporter: Reporter): void {
 }
 
 function installProcessHandlers(runtime: Runtime, reporter: Reporter, keepAlive: boolean): void {
+  const project = { root: runtime.root, roots: runtime.roots };
+  // An app that listens for these itself owns its errors, as under node.
+  const appHandles = (event: 'uncaughtException' | 'unhandledRejection'): boolean => process.listenerCount(event) > 1;
   if (keepAlive) {
     // Under hot reload a bug in freshly saved code must not take the process down:
-    // report it (with the mapped stack) and keep the last good code serving.
-    process.on('uncaughtException', (error) => reporter.error(error, 'uncaughtException'));
-    process.on('unhandledRejection', (reason) => reporter.error(reason, 'unhandledRejection'));
+    // report it as the app's (with the mapped stack) and keep the last good code serving.
+    process.on('uncaughtException', (error, origin) => {
+      if (!appHandles('uncaughtException')) reporter.error(describeUncaught(error, origin, project), origin);
+    });
+    process.on('unhandledRejection', (reason) => {
+      if (!appHandles('unhandledRejection')) reporter.error(describeUncaught(reason, 'unhandledRejection', project), 'unhandledRejection');
+    });
+  } else {
+    // Exit as node does, but print the original .ts location and line, not the transformed script's.
+    process.on('uncaughtException', (error, origin) => {
+      if (appHandles('uncaughtException')) return;
+      process.stderr.write(crashReport(error, project));
+      const described = describeUncaught(error, origin, project);
+      if (described.code !== ERROR_CODES.APP_UNCAUGHT) reporter.error(described, origin);
+      process.exit(1);
+    });
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = (): void => {

@@ -14,6 +14,7 @@ import { streamEvents } from './event-stream.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { isJsonContentType, readBodyLimited } from './read-body.ts';
 import { describeIssues, ReloadBodySchema } from './schemas.ts';
+import { leaksSnapshot } from './leaks-snapshot.ts';
 import { graphSnapshot, modulesSnapshot, statsSnapshot, statusSnapshot } from './snapshots.ts';
 
 export interface ControlAppOptions {
@@ -128,6 +129,7 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
   app.get('/api/stats', (c) => c.json(statsSnapshot(feed)));
   app.get('/api/modules', (c) => c.json({ modules: modulesSnapshot(feed) }));
   app.get('/api/graph', (c) => c.json(graphSnapshot(feed)));
+  app.get('/api/leaks', async (c) => c.json(await leaksSnapshot(feed, c.req.query('gc') === '1')));
   app.get('/metrics', (c) => c.body(renderMetrics(feed), 200, { 'Content-Type': METRICS_CONTENT_TYPE }));
   app.get('/api/events/recent', (c) => {
     const after = toInt(c.req.query('after')) ?? 0;

@@ -227,6 +227,7 @@ export function describeReload(result: ReloadResult, rel: (file: string) => stri
           rerun: result.rerun.map((r) => ({ path: rel(r.file), reason: r.reason })),
           pruned: result.pruned.map(rel),
           timings: roundTimings(result.timings),
+          ...(result.warnings ? { warnings: result.warnings.map((w) => ({ path: rel(w.file), message: w.message })) } : {}),
         },
       };
     case 'failed':

@@ -65,7 +65,9 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
   const last = feed.lastReload;
   const fatal = runtime.status().fatal;
   if (fatal) problems.push(fatal.message);
-  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; the last good version keeps serving`);
+  // before the first successful start there is no good version to serve: the app waits for a fix
+  const started = runtime.modules().some((m) => m.version !== undefined);
+  if (last?.status === 'failed') problems.push(`reload #${last.id} failed: ${last.error?.text ?? 'unknown error'}; ${started ? 'the last good version keeps serving' : 'the app has not started yet: it is waiting for a fix'}`);
   if (last?.status === 'declined') problems.push(`reload #${last.id} was declined: restart the process to apply ${last.files.join(', ')}`);
   for (const m of runtime.modules()) {
     if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded: its last load failed (fix it and save)`);

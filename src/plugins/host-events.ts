@@ -21,8 +21,8 @@ export interface PluginHostEvents {
   'plugin:enabled': { name: string; file: string; version: number };
   /** Its file was deleted, or `unload()` was called: registrations removed, record forgotten. */
   'plugin:unloaded': { name: string; file: string; version: number | undefined };
-  /** A replaced version was torn down (`timedOut`: after the drain timeout, calls still running). */
-  'plugin:drained': { name: string; version: number; timedOut: boolean };
+  /** A replaced version was torn down (`timedOut`: after the drain timeout, calls still running); `calls`: how many were running when it was replaced. */
+  'plugin:drained': { name: string; version: number; timedOut: boolean; calls: number };
   /** The drain timeout expired with calls still running on an old version: they are named. */
   'plugin:drain-timeout': { name: string; version: number; running: string[]; message: string };
   /** A handler, hook or cleanup threw; the host keeps serving. */

@@ -16,6 +16,8 @@ import type { ReloadParticipant } from '../reload/participant.ts';
 import { firstProjectFrame } from '../runner/source-maps.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { AssetStore } from './asset-store.ts';
+import { asPluginError } from './plugin-error.ts';
+import { describePluginEvent } from './plugin-event-text.ts';
 import { currentRuntime } from './current-runtime.ts';
 import { announcePluginHost } from './host-registry.ts';
 import { isPluginDefinition, type PluginDefinition } from './define-plugin.ts';
@@ -133,7 +135,7 @@ export class PluginHost {
       }),
     );
     if (options.control !== false) {
-      this.#disposers.push(announcePluginHost({ stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, data)) }));
+      this.#disposers.push(announcePluginHost({ stats: () => this.stats(), subscribe: (emit) => this.#events.onAny((event, data) => emit(event, { ...data, text: describePluginEvent(event, data, this.runtime.root) })) }));
     }
   }
 
@@ -386,6 +388,7 @@ export class PluginHost {
   /** Out of service: torn down when its last call returns, or after the drain timeout. */
   #retire(record: PluginRecord, version: PluginVersion): void {
     record.draining.add(version);
+    const calls = version.inFlight;
     let timedOut = false;
     version.retire(this.#options.drainTimeoutMs, (running) => {
       timedOut = true;
@@ -396,7 +399,7 @@ export class PluginHost {
     const teardown = version.disposed.then(() => {
       record.draining.delete(version);
       this.#teardowns.delete(teardown);
-      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut });
+      this.#events.emit('plugin:drained', { name: version.name, version: version.version, timedOut, calls });
     });
     this.#teardowns.add(teardown);
   }
@@ -406,6 +409,8 @@ export class PluginHost {
   #participant(): ReloadParticipant {
     return {
       name: 'plugin-host',
+      // plugin files (new ones too) and the assets plugins read; other files are not the host's business
+      wants: (file) => this.#wants(file) || this.#records.has(file) || this.#assets.has(file),
       prepare: async (tx) => {
         const release = await this.#mutex.acquire();
         this.#held = { id: tx.id, release, swap: undefined };
@@ -521,7 +526,7 @@ export class PluginHost {
   }
 
   #callError(version: PluginVersion, kind: string, target: string, error: unknown): void {
-    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(error) });
+    this.#events.emit('plugin:error', { name: version.name, version: version.version, kind, target, error: serializeError(asPluginError(error)) });
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@
  * versions; a retired version is torn down when its last call returns, or
  * when the drain timeout expires.
  */
+import type { ResourceScope } from '../resources/index.ts';
 import type { CallInfo, Cleanup, CommandHandler, CommandMeta, HookHandler, HttpMethod, PluginDefinition, RouteHandler, ToolHandler, ToolMeta } from './define-plugin.ts';
 
 export interface ToolEntry {
@@ -66,6 +67,8 @@ export interface PluginVersionOptions {
   registrations: Registrations;
   /** Cleanups in registration order (`onDispose`, then the one `setup` returned). */
   cleanups: Cleanup[];
+  /** What `setup` created: retired with the version, released after its cleanups. */
+  scope?: ResourceScope;
   /** Absolute paths of the assets `setup` read. */
   assetsRead: ReadonlySet<string>;
   controller: AbortController;
@@ -184,6 +187,7 @@ export class PluginVersion {
   retire(drainTimeoutMs: number, onTimeout: (running: string[]) => void): void {
     if (this.status === 'retired' || this.status === 'disposed') return;
     this.status = 'retired';
+    this.#options.scope?.retire();
     if (this.#inFlight.size === 0) {
       queueMicrotask(() => void this.#teardown());
       return;
@@ -207,11 +211,13 @@ export class PluginVersion {
     if (this.#tearingDown) return;
     this.#tearingDown = true;
     clearTimeout(this.#drainTimer);
+    const reason = this.status === 'retired' ? 'replaced' : this.status === 'staged' ? 'discarded' : 'removed';
     this.status = 'disposed';
     this.#options.controller.abort();
     // Reverse order: what was set up last is torn down first.
     for (const cleanup of [...this.#options.cleanups].reverse()) await this.#runCleanup(cleanup);
     this.#options.cleanups.length = 0;
+    await this.#options.scope?.release(reason, (error) => this.#options.onCleanupError(this, error));
     this.#resolveDisposed();
   }
 

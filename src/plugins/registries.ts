@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_CODES, HotswapError, serializeError } from '../errors.ts';
 import type { CommandMeta, HttpMethod, ToolMeta } from './define-plugin.ts';
+import { asPluginError } from './plugin-error.ts';
 import type { RegistryView } from './registry-view.ts';
 
 export interface ToolInfo {
@@ -104,7 +105,7 @@ export function createRegistries(deps: RegistriesDeps): Registries {
             }
             res.statusCode = 500;
             res.setHeader('content-type', 'application/json; charset=utf-8');
-            res.end(JSON.stringify({ error: serializeError(error) }));
+            res.end(JSON.stringify({ error: serializeError(asPluginError(error)) }));
           },
         );
         return true;

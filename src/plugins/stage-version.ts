@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { ERROR_CODES, HotswapError, isHotswapError, type ErrorCode, type SourceLocation } from '../errors.ts';
+import { createResourceScope } from '../resources/index.ts';
 import type { AssetStore } from './asset-store.ts';
 import type { Cleanup, HttpMethod, PluginContext, PluginDefinition, PluginProbe } from './define-plugin.ts';
 import { PluginVersion, type CallCounters, type CallKind, type CommandEntry, type HookEntry, type RouteEntry, type ToolEntry } from './plugin-version.ts';
@@ -107,8 +108,11 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
     asset: readAsset as PluginContext['asset'],
   };
 
+  // What setup creates (timers, listeners, servers, ...) belongs to this version (src/resources/).
+  const scope = createResourceScope({ module: file, version: input.version }, () => !sealed);
   const tearDownPartial = async (): Promise<void> => {
     controller.abort();
+    await scope.release('discarded');
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();
@@ -118,7 +122,7 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
     }
   };
   try {
-    const returned = await guard(input, 'setup', ERROR_CODES.PLUGIN_SETUP, () => definition.setup(ctx));
+    const returned = await guard(input, 'setup', ERROR_CODES.PLUGIN_SETUP, () => scope.run(() => definition.setup(ctx)));
     if (typeof returned === 'function') cleanups.push(returned as Cleanup);
   } catch (error) {
     sealed = true;
@@ -135,6 +139,7 @@ export async function stageVersion(input: StageInput): Promise<PluginVersion> {
     state,
     registrations: { tools, commands, routes, hooks },
     cleanups,
+    scope,
     assetsRead,
     controller,
     totals: input.totals,

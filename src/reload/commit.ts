@@ -13,6 +13,8 @@ export function commit(deps: TransactionDeps, tx: TransactionState): ModuleVersi
   tx.phase = 'commit';
   const started = clock.monotonic();
   const replaced = registry.graph.commit(tx.staging.created, tx.staging, clock.now());
+  // Replaced versions stop taking part now: their listeners come off, their servers' sockets pass to the new versions.
+  for (const old of replaced) old.scope.retire();
   for (const participant of deps.participants) {
     try {
       participant.commit?.(tx.view);

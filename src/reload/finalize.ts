@@ -3,7 +3,7 @@
  * modules, the replaced versions are disposed (their dispose handlers run,
  * their timers are cleared), and modules nothing imports any more are pruned.
  */
-import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
 import type { ModuleNode, ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { ReloadCommitted } from './reload-result.ts';
@@ -13,13 +13,13 @@ export async function finalize(deps: TransactionDeps, tx: TransactionState, repl
   const { registry, clock } = deps;
   const started = clock.monotonic();
   for (const old of replaced) {
-    for (const callback of old.hotState.selfAcceptCallbacks) safeCall(registry, old.node, () => callback(old.node.live));
+    for (const callback of old.hotState.selfAcceptCallbacks) safeCall(registry, old.node, deps.root, () => callback(old.node.live));
   }
   for (const { importer, dependency } of tx.boundaries) {
     for (const accept of importer.hotState.depAccepts) {
       if (!accept.deps.includes(dependency.id) || !accept.callback) continue;
       const modules = accept.deps.map((d) => registry.graph.get(d)?.live);
-      safeCall(registry, importer.node, () => accept.callback?.(modules));
+      safeCall(registry, importer.node, deps.root, () => accept.callback?.(modules));
     }
   }
   for (const old of replaced) await registry.disposeVersion(old, 'replaced');
@@ -37,16 +37,24 @@ export async function finalize(deps: TransactionDeps, tx: TransactionState, repl
     rerun: tx.rerunReasons,
     pruned,
     timings: tx.timings,
+    ...(tx.warnings.length > 0 ? { warnings: tx.warnings } : {}),
   };
 }
 
-function safeCall(registry: ModuleRegistry, node: ModuleNode, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    registry.emitHotEvent('hotswap:error', {
-      files: [node.id],
-      error: new HotswapError(ERROR_CODES.HOT_CALLBACK, `An accept handler of ${node.id} threw: ${String(error)}`, { cause: error }),
+function safeCall(registry: ModuleRegistry, node: ModuleNode, root: string, fn: () => unknown): void {
+  // Reported like a throwing dispose handler: runtime 'error' (CLI stderr, event stream) and in-module listeners.
+  const report = (error: unknown): void => {
+    const reported = new HotswapError(ERROR_CODES.HOT_CALLBACK, `An accept handler of ${relativePath(node.id, root)} threw: ${String(error)}`, {
+      cause: error,
+      hint: 'The update is committed; fix the accept callback and save again.',
     });
+    registry.reportHotCallbackError(reported);
+    registry.emitHotEvent('hotswap:error', { files: [node.id], error: reported });
+  };
+  try {
+    const result = fn();
+    if (result instanceof Promise) result.catch(report);
+  } catch (error) {
+    report(error);
   }
 }

@@ -58,6 +58,8 @@ export interface TransactionView {
 
 export interface ReloadParticipant {
   name: string;
+  /** Whether a file event for `file` concerns this participant (a file that is not a loaded module). Without it, every new file does. */
+  wants?(file: string): boolean;
   /** After the staged versions validated, before commit. Throw (a HotswapError, ideally) to abort. */
   prepare?(tx: TransactionView): void | Promise<void>;
   /** Inside the synchronous commit step, after every module swapped. Must not throw. */

@@ -90,6 +90,7 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     timings: { stage: 0, validate: 0, commit: 0, dispose: 0, total: 0 },
     disposedFirst: [],
     rerunReasons: [],
+    warnings: [],
     boundaries: [],
     prepared: [],
     phase: 'plan',
@@ -137,6 +138,7 @@ function retryPending(deps: TransactionDeps, request: NormalizedRequest, staging
       continue; // still missing: reported through its importers
     }
     const edited = text.hash !== node.failedHash;
+    // The entry too: re-running its top level (servers, loops) is costly, so it is retried only when the change may fix it.
     const disposeFirst = node === deps.entry || node.current.hotState.disposeFirst;
     if (!edited && !(disposeFirst ? mayFix(node, changedNow, request) : anything)) continue;
     staging.sources.set(node.id, text);

@@ -34,6 +34,8 @@ export interface ReloadCommitted extends ReloadBase {
   /** Modules still failing (retried with this change, failed as before): they keep their last good version. */
   pending?: { file: string; error: HotswapError }[];
   timings: PhaseTimings;
+  /** Namespace members this reload removed while a module still reads them (`ns.x` is undefined now). */
+  warnings?: { file: string; message: string }[];
 }
 
 /** The phase a transaction failed in. */

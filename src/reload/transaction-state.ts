@@ -34,6 +34,8 @@ export interface TransactionState {
   /** Old versions of dispose-first modules, disposed before their new version evaluated. */
   readonly disposedFirst: ModuleVersion[];
   readonly rerunReasons: { file: string; reason: string }[];
+  /** Namespace members this transaction removes while a module reads them (validate fills it). */
+  warnings: { file: string; message: string }[];
   /** `accept(dep, cb)` boundaries crossed: their callbacks run after the commit. */
   readonly boundaries: { importer: ModuleVersion; dependency: ModuleNode }[];
   /** Participants whose `prepare` ran (they get `abort` on failure). */

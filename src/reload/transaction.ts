@@ -72,10 +72,13 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
       } catch (error) {
         return rollback(deps, tx, error);
       }
-      // A re-run entry (dispose-first) has started only when nothing it began throws right after.
-      if (tx.disposedFirst.length > 0) {
+      // A re-run entry (or dispose-first module) has started only when nothing it began throws right after.
+      const restart = [...tx.disposedFirst];
+      const entryBefore = [...previous].find(([version]) => version.node === deps.entry)?.[1];
+      if (entryBefore && !restart.includes(entryBefore)) restart.push(entryBefore);
+      if (restart.length > 0) {
         const thrown = await startFailure(deps, seen);
-        if (thrown !== undefined) return revertStart(deps, tx, previous, thrown);
+        if (thrown !== undefined) return revertStart(deps, tx, previous, restart, thrown);
       }
       return finalize(deps, tx, replaced);
     },

@@ -10,7 +10,7 @@ import { importLocation } from '../runner/import-location.ts';
 import type { ModuleNode, ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
-import { validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
+import { namespaceWarnings, validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
 
 export async function validate(deps: TransactionDeps, tx: TransactionState): Promise<void> {
   const { registry, root, clock } = deps;
@@ -33,6 +33,7 @@ export async function validate(deps: TransactionDeps, tx: TransactionState): Pro
     }
   }
   checkMissing(tx.missing, registry, root);
+  tx.warnings = namespaceWarnings(staged, ctx);
 
   tx.phase = 'prepare';
   for (const participant of deps.participants) {

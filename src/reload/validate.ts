@@ -4,7 +4,8 @@
  * export (whose stable forwarder callers may hold) must stay a function.
  */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
-import { importLocation } from '../runner/module-registry.ts';
+import { missingExportError } from '../runner/imported-names.ts';
+import { importLocation } from '../runner/import-location.ts';
 import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
 import { isClass } from '../runner/stable-function.ts';
@@ -32,23 +33,64 @@ export function validateImports(importer: ModuleVersion, ctx: ValidationContext)
     const version = target ? ctx.after(target) : undefined;
     if (!target || !version || version.isCommonJs) continue;
     const names = new Set(version.exportNames());
-    // Members read off a namespace (`ns.x`) count only if the old version had them:
-    // code may probe for an optional member that was never exported.
-    const before = target.current && target.current !== version ? new Set(target.current.exportNames()) : undefined;
-    const removedMembers = (record.members ?? []).filter((m) => before?.has(m));
-    for (const name of [...record.names, ...removedMembers]) {
+    // Only named imports are required, as Node's linker requires them. A member read off a
+    // namespace (`ns.x`, `typeof ns.x`) may be probed for and is never a failure (see namespaceWarnings).
+    for (const name of record.names) {
       if (name === '*' || names.has(name)) continue;
-      const location = importLocation(importer, record.specifier);
-      throw new HotswapError(
-        ERROR_CODES.MISSING_EXPORT,
-        `${relativePath(importer.node.id, ctx.root)} imports "${name}" from "${record.specifier}", which no longer exports it`,
-        {
-          location,
-          frame: ctx.frameFor(location),
-          hint: `Export "${name}" from ${relativePath(target.id, ctx.root)} again, or change the import; the last good version keeps serving.`,
-        },
-      );
+      throw missingExportError(importer, record.specifier, name, target, ctx.root, ctx.frameFor, 'no longer exports it');
     }
+  }
+}
+
+/** A namespace member the old version of its module exported and the new one does not. */
+export interface NamespaceWarning {
+  /** The module that reads the member (the reader). */
+  file: string;
+  message: string;
+}
+
+/**
+ * Members read off a namespace (`ns.x`) that this transaction removes: each reader
+ * gets `undefined` from now on, which may be intended (`typeof ns.x === 'function'`)
+ * or not, so it is a warning naming the reader, never a failure.
+ */
+export function namespaceWarnings(changed: readonly ModuleVersion[], ctx: ValidationContext): NamespaceWarning[] {
+  const warnings: NamespaceWarning[] = [];
+  for (const instance of changed) {
+    const before = instance.node.current;
+    if (!before || before === instance || instance.isCommonJs) continue;
+    const now = new Set(instance.exportNames());
+    const removed = before.exportNames().filter((n) => !now.has(n));
+    if (removed.length === 0) continue;
+    const readers = new Set<ModuleVersion>();
+    for (const importer of instance.node.importers) {
+      const version = ctx.after(importer);
+      if (version) readers.add(version);
+    }
+    for (const created of changed) if (created.imports.has(instance.node.id)) readers.add(created);
+    for (const reader of readers) {
+      for (const record of reader.transformed.imports) {
+        if (!record.members || !resolvesTo(ctx, record.specifier, reader.node.id, instance.node.id)) continue;
+        for (const member of record.members.filter((m) => removed.includes(m))) {
+          const location = importLocation(reader, record.specifier, '*');
+          const where = location ? `${relativePath(location.file, ctx.root)}:${location.line}` : relativePath(reader.node.id, ctx.root);
+          warnings.push({
+            file: reader.node.id,
+            message: `${where} reads "${member}" off its namespace import of "${record.specifier}", which ${relativePath(instance.node.id, ctx.root)} no longer exports: it reads undefined now`,
+          });
+        }
+      }
+    }
+  }
+  return warnings;
+}
+
+function resolvesTo(ctx: ValidationContext, specifier: string, from: string, target: string): boolean {
+  try {
+    const resolved = ctx.resolver.resolve(specifier, from);
+    return resolved.kind === 'project' && resolved.path === target;
+  } catch {
+    return false;
   }
 }
 

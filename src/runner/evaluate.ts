@@ -17,6 +17,7 @@ export const ESM_PARAMS = [
   'setInterval',
   'setImmediate',
   '__hotswap_version__',
+  '__hotswap_link__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;
@@ -54,23 +55,49 @@ export function compileModule(version: ModuleVersion, cachedData: Buffer | undef
   return { fn, codeCache, produceCodeCache: codeCache === 'hit' ? undefined : () => script.createCachedData() };
 }
 
-/** Timers created while a module evaluates belong to that version and are cleared when it is disposed. */
-export function trackedTimers(version: ModuleVersion): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
-  const track = <T extends NodeJS.Timeout | NodeJS.Immediate>(handle: T): T => {
-    if (version.evaluatingTopLevel) version.timers.add(handle);
-    return handle;
-  };
-  const timeout = ((...args: Parameters<typeof setTimeout>) => track(setTimeout(...args))) as typeof setTimeout;
-  const interval = ((...args: Parameters<typeof setInterval>) => track(setInterval(...args))) as typeof setInterval;
-  const immediate = ((...args: Parameters<typeof setImmediate>) => track(setImmediate(...args))) as typeof setImmediate;
-  return [timeout, interval, immediate];
+/**
+ * The timers module code sees. Timers created while a module's top level runs
+ * belong to that version's resource scope (src/resources/): the global timers
+ * record into the scope the module runs in, so a package called from top level
+ * is covered too. Read at call time: the hooks are installed with the first scope.
+ */
+export function trackedTimers(): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
+  return [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
 }
 
-/** `export * from` as the module-runner transform calls it. */
+/** Per module exports object: names `export *` added, and the namespace each came from. */
+const starNames = new WeakMap<object, Map<string, object | null>>();
+
+/**
+ * `export * from` as the module-runner transform calls it. As in Node, a name two
+ * star exports provide with different values is ambiguous and left out (`null` marks
+ * it, so a third source does not bring it back); a local export always wins.
+ */
 export function exportAll(exports: Record<string, unknown>, source: unknown): void {
   if (source === exports || source === null || typeof source !== 'object' || Array.isArray(source)) return;
+  let added = starNames.get(exports);
+  if (!added) starNames.set(exports, (added = new Map()));
   for (const key in source) {
-    if (key === 'default' || key === '__esModule' || key in exports) continue;
+    if (key === 'default' || key === '__esModule') continue;
+    if (added.has(key)) {
+      const first = added.get(key);
+      if (first && first !== source && !sameBinding(first, source, key)) {
+        added.set(key, null);
+        delete exports[key];
+      }
+      continue;
+    }
+    if (key in exports) continue;
+    added.set(key, source);
     Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => (source as Record<string, unknown>)[key] });
+  }
+}
+
+/** Two namespaces give the same value for `key` (one binding re-exported twice); a read in its TDZ counts as the same. */
+function sameBinding(a: object, b: object, key: string): boolean {
+  try {
+    return Object.is((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]);
+  } catch {
+    return true;
   }
 }

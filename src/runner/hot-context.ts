@@ -29,6 +29,7 @@ export interface HotHost {
   resolveDep(specifier: string): string;
   invalidate(message: string | undefined): void;
   on(event: string, callback: EventCallback): () => void;
+  own(resource: unknown, release: (resource: never) => unknown): void;
 }
 
 export function createHotState(): HotState {
@@ -72,6 +73,16 @@ export class HotContext {
   /** Runs when this version is replaced or removed, after the new version committed. `data` is passed on via `import.meta.hot.data`. */
   dispose(callback: DisposeCallback): void {
     this.#state.disposeCallbacks.push(callback);
+  }
+
+  /**
+   * This version owns `resource` (a pool, a client): `release(resource)` runs
+   * when the version is replaced or removed, after the new version committed
+   * (at once if it is discarded). Returns `resource`, so `const db = hot.own(createPool(), (p) => p.end())`.
+   */
+  own<T>(resource: T, release: (resource: T) => unknown): T {
+    this.#host.own(resource, release as (resource: never) => unknown);
+    return resource;
   }
 
   /** Runs when the module is no longer imported by anyone. */

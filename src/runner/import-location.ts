@@ -2,9 +2,10 @@
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import type { ModuleVersion } from './module-node.ts';
 
-/** Where `specifier` is imported in the original source of `importer`. */
-export function importLocation(importer: ModuleVersion, specifier: string): { file: string; line: number; column: number } | undefined {
-  const record = importer.transformed.imports.find((r) => r.specifier === specifier);
+/** Where `specifier` (and `name`, when given: `*` for a namespace) is imported in the original source of `importer`. */
+export function importLocation(importer: ModuleVersion, specifier: string, name?: string): { file: string; line: number; column: number } | undefined {
+  const records = importer.transformed.imports.filter((r) => r.specifier === specifier);
+  const record = (name === undefined ? undefined : records.find((r) => r.names.includes(name))) ?? records[0];
   if (!record) return undefined;
   const tsMap = importer.transformed.maps.at(-1);
   const file = importer.node.id;

@@ -10,7 +10,7 @@ import type { ModuleVersion } from './module-version.ts';
 
 // Files that type both import them from here.
 export { ModuleVersion, type VersionStatus } from './module-version.ts';
-import { createStableFunction, isClass, retarget, patchClassVersions, type StableFunction } from './stable-function.ts';
+import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 export class ModuleNode {
   readonly id: string;
@@ -96,7 +96,7 @@ export class ModuleNode {
 
   #syncView(view: Record<string, unknown>, staging: boolean): void {
     const version = staging ? (this.staged ?? this.current) : this.current;
-    const names = new Set<string>(version ? [...version.staticExportNames(), ...(version.status === 'evaluated' ? version.exportNames() : [])] : []);
+    const names = new Set<string>(version ? [...version.staticExportNames(), ...(version.status !== 'failed' ? version.exportNames() : [])] : []);
     for (const key of Object.keys(view)) if (!names.has(key)) delete view[key];
     const pick = staging ? () => this.staged ?? this.current : () => this.current;
     for (const name of names) {
@@ -120,10 +120,14 @@ export class ModuleNode {
   readExport(version: ModuleVersion, name: string): unknown {
     const value = version.rawExport(name);
     if (typeof value !== 'function' || !version.isLocalExport(name) || isClass(value)) return value;
+    if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
     let forwarder = this.#forwarders.get(name);
     if (!forwarder) {
       forwarder = createStableFunction(value as (...args: unknown[]) => unknown);
       this.#forwarders.set(name, forwarder);
+    } else if (version === this.current && !version.constantExports.has(name) && targetOf(forwarder) !== value) {
+      // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
+      retarget(forwarder, value as (...args: unknown[]) => unknown);
     }
     return forwarder;
   }
@@ -141,6 +145,12 @@ export class ModuleNode {
       const value = version.rawExport(name);
       if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown);
     }
+    // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
+    for (const [name, staged] of version.stagedForwarders ?? []) {
+      const stable = this.readExport(version, name);
+      if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
+    }
+    version.stagedForwarders = undefined;
     for (const name of version.exportNames()) {
       const value = version.rawExport(name);
       if (!isClass(value) || !version.isLocalExport(name)) continue;
@@ -162,6 +172,19 @@ export class ModuleNode {
       this.#classVersions.set(name, versions);
     }
   }
+}
+
+/**
+ * A function export of a version not yet committed, read by staged code (another module
+ * of the same change set re-running): it must call the new code, while committed code
+ * keeps calling the old one until the commit. So staged code gets its own forwarder.
+ */
+function stagedForwarder(version: ModuleVersion, name: string, value: (...args: unknown[]) => unknown): StableFunction {
+  version.stagedForwarders ??= new Map();
+  let forwarder = version.stagedForwarders.get(name);
+  if (!forwarder) version.stagedForwarders.set(name, (forwarder = createStableFunction(value)));
+  else if (targetOf(forwarder) !== value) retarget(forwarder, value);
+  return forwarder;
 }
 
 function createView(): Record<string, unknown> {

@@ -12,7 +12,10 @@ import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../erro
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { exportAll, trackedTimers } from './evaluate.ts';
+import { outsideScopes } from '../resources/index.ts';
+import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
+import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
 import type { ModuleNode } from './module-node.ts';
@@ -60,6 +63,8 @@ export class ModuleRegistry {
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
   readonly #scripts = new Map<ModuleNode, string[]>();
+  /** Versions whose namespace a cycle handed out while they evaluated. */
+  readonly #readEarly = new WeakSet<ModuleVersion>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -122,6 +127,7 @@ export class ModuleRegistry {
       },
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
+      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
     });
     const script = scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
@@ -156,32 +162,38 @@ export class ModuleRegistry {
       if (compiled.codeCache === 'hit') this.#options.cache.stats.codeCacheHits++;
       if (compiled.codeCache === 'rejected') this.#options.cache.stats.codeCacheRejected++;
       const fn = compiled.fn;
-      const [timeout, interval, immediate] = trackedTimers(version);
+      const [timeout, interval, immediate] = trackedTimers();
       if (version.transformed.format === 'cjs') {
         const require = this.#createRequire(version);
-        fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel);
+        version.scope.run(() => fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel));
       } else {
         const meta = {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
+          // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
+          main: node.id === process.argv[1],
           hot: version.hot,
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
         };
-        await fn(
+        await version.scope.run(() => fn(
           version.esmExports,
           meta,
+          (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
           (specifier: string) => this.#importFrom(version, specifier),
-          (specifier: string) => this.#importFrom(version, specifier),
-          (source: unknown) => exportAll(version.esmExports, source),
+          (source: unknown) => {
+            exportAll(version.esmExports, source);
+            if (this.#readEarly.has(version)) this.#syncEarly(version);
+          },
           timeout,
           interval,
           immediate,
           version.sentinel,
-        );
+          (specifier: string) => this.#link(version, specifier),
+        ));
       }
       version.status = 'evaluated';
       if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
@@ -196,10 +208,19 @@ export class ModuleRegistry {
     }
   }
 
-  async #importFrom(importer: ModuleVersion, specifier: string): Promise<unknown> {
+  #syncEarly(version: ModuleVersion): void {
+    if (version.stagingContext) version.node.syncStagingView();
+    else if (version.node.current === version) version.node.syncViews();
+  }
+
+  async #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
-    if (resolved.kind === 'external') return this.#importExternal(resolved.url);
+    if (resolved.kind === 'external') {
+      const namespace = await this.#importExternal(resolved.url);
+      if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+      return namespace;
+    }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
     if (!staging) this.graph.link(importer.node, node);
@@ -213,7 +234,27 @@ export class ModuleRegistry {
     const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
+    else if (target.status === 'evaluating') {
+      // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
+      this.#readEarly.add(target);
+      this.#syncEarly(target);
+    }
     if (target.status === 'failed') throw target.error;
+    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
+    return staging ? node.stagingViewFor(staging) : node.live;
+  }
+
+  /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
+  #link(importer: ModuleVersion, specifier: string): unknown {
+    let resolved: ReturnType<Resolver['resolve']> | undefined;
+    try {
+      resolved = this.resolver.resolve(specifier, importer.node.id);
+    } catch {
+      return undefined;
+    }
+    if (resolved.kind !== 'project') return undefined;
+    const staging = importer.stagingContext as StagingContext | undefined;
+    const node = this.graph.ensure(resolved.path);
     return staging ? node.stagingViewFor(staging) : node.live;
   }
 
@@ -222,7 +263,7 @@ export class ModuleRegistry {
     const require = ((specifier: string) => {
       const staging = importer.stagingContext as StagingContext | undefined;
       const resolved = this.#resolveFor(importer, specifier);
-      if (resolved.kind === 'external') return native(resolved.specifier);
+      if (resolved.kind === 'external') return outsideScopes(() => native(resolved.specifier));
       const node = this.graph.ensure(resolved.path);
       importer.imports.set(node.id, node);
       if (!staging) this.graph.link(importer.node, node);
@@ -266,7 +307,7 @@ export class ModuleRegistry {
   #importExternal(url: string): Promise<unknown> {
     let pending = this.#externals.get(url);
     if (!pending) {
-      pending = import(url);
+      pending = outsideScopes(() => import(url));
       this.#externals.set(url, pending);
       pending.catch(() => this.#externals.delete(url));
     }
@@ -287,8 +328,8 @@ export class ModuleRegistry {
   }
 
   /**
-   * Run a replaced (or aborted, or pruned) version's dispose handlers, clear
-   * its timers and detach its listeners. A throwing handler is reported and
+   * Run a replaced (or aborted, or pruned) version's dispose handlers, release
+   * its resources (src/resources/) and detach its hot listeners. A throwing handler is reported and
    * never stops the others.
    */
   async disposeVersion(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
@@ -304,14 +345,19 @@ export class ModuleRegistry {
         );
       }
     }
-    for (const timer of version.timers) {
-      clearTimeout(timer as NodeJS.Timeout);
-      clearInterval(timer as NodeJS.Timeout);
-      clearImmediate(timer as NodeJS.Immediate);
-    }
-    version.timers.clear();
+    await version.scope.release(reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced', (error, resource) =>
+      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(version.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
+    );
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+    // A version that never committed gives its number back, so module versions count good versions,
+    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
+    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
+  }
+
+  /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
+  reportHotCallbackError(error: HotswapError): void {
+    this.#options.onHotCallbackError(error);
   }
 
   emitHotEvent(event: string, payload: unknown): void {
@@ -337,7 +383,8 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    const list = this.#scripts.get(node) ?? [];
+    // an aborted version's number (and so its script name) is reused by the next attempt: one entry per name
+    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

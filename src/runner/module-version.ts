@@ -1,12 +1,14 @@
 /**
  * A `ModuleVersion` is one evaluated version of a project file (its node is
  * the file for the life of the process). It holds the transformed code, the
- * source it was made from, its exports, what it imports and the timers it
- * created; importers never hold it, they read it through the node's namespace.
+ * source it was made from, its exports, what it imports and the resources it
+ * created (its scope); importers never hold it, they read it through the node's namespace.
  */
+import { createResourceScope, type ResourceScope } from '../resources/index.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import type { ModuleNode } from './module-node.ts';
+import type { StableFunction } from './stable-function.ts';
 
 export type VersionStatus = 'evaluating' | 'evaluated' | 'failed';
 
@@ -31,8 +33,8 @@ export class ModuleVersion {
   hot: HotContext | undefined;
   /** Project modules this version imports, by path. */
   readonly imports = new Map<string, ModuleNode>();
-  /** Timers created while the module evaluated: cleared when this version is disposed. */
-  readonly timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
+  /** What this version's top level created (timers, listeners, servers, ...): released when it is disposed. */
+  readonly scope: ResourceScope;
   /** Modules above this one in the import chain that started its evaluation (cycle detection). */
   readonly chain: readonly ModuleNode[];
   /** Names this module defines itself (re-exports are not wrapped again). */
@@ -46,6 +48,8 @@ export class ModuleVersion {
   evaluation: Promise<void> = Promise.resolve();
   error: unknown;
   disposed = false;
+  /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
+  stagedForwarders: Map<string, StableFunction> | undefined;
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -55,6 +59,7 @@ export class ModuleVersion {
     this.source = read.source;
     this.chain = chain;
     this.sentinel = { module: node.id, version: this.version };
+    this.scope = createResourceScope(this.sentinel, () => this.evaluatingTopLevel);
     this.localExports = new Set(transformed.exports.filter((e) => e.local).map((e) => e.name));
     this.constantExports = new Set(transformed.format === 'esm' ? transformed.exports.filter((e) => e.local && !e.mutable).map((e) => e.name) : []);
   }

@@ -12,6 +12,7 @@ export type StableFunction = AnyFunction;
 
 /** forwarder → the setter of its target slot. A closure variable is the cheapest indirection V8 offers. */
 const slots = new WeakMap<object, (target: AnyFunction) => void>();
+const targets = new WeakMap<object, AnyFunction>();
 const classCache = new WeakMap<object, boolean>();
 
 /** Whether a function is a `class` (cached: the source text check is not free). */
@@ -40,11 +41,17 @@ export function createStableFunction(initial: AnyFunction): StableFunction {
 /** Point the forwarder at a new version; `name`, `length` and `prototype` follow. */
 export function retarget(forwarder: StableFunction, target: AnyFunction): void {
   slots.get(forwarder)?.(target);
+  targets.set(forwarder, target);
   Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
   Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
   if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
     Object.defineProperty(forwarder, 'prototype', { value: (target as { prototype: unknown }).prototype, writable: true, configurable: false });
   }
+}
+
+/** The function a forwarder calls now. */
+export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
+  return targets.get(forwarder);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ReloadParticipant } from '../reload/participant.ts';
 import type { ReloadRequest } from '../reload/reload-request.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
+import { buildLeakReport, type LeakOptions, type LeakReport } from '../resources/leak-report.ts';
 import { ModuleRegistry } from '../runner/module-registry.ts';
 import { Resolver } from '../runner/resolver.ts';
 import { diskReader, systemClock, vmEvaluator, type Clock, type SourceReader } from '../runner/seams.ts';
@@ -16,7 +17,7 @@ import { SourceStore } from '../runner/source-store.ts';
 import { VersionTracker, type RetainedVersion } from '../runner/version-tracker.ts';
 import { TransformCache } from '../transform/transform-cache.ts';
 import { isWatchError } from '../watch/watch-error.ts';
-import { createWatcher, type Watcher } from '../watch/watcher.ts';
+import { createWatcher, type ChangeSet, type Watcher } from '../watch/watcher.ts';
 import { createPackageTypeLookup } from './package-type.ts';
 import type { ModuleInfo, RuntimeEventName, RuntimeEvents, RuntimeOptions, RuntimeStats, RuntimeStatus, WatchOptions } from './runtime-types.ts';
 import { TransactionQueue } from './transaction-queue.ts';
@@ -242,6 +243,18 @@ export class Runtime {
     return this.#queue.settled();
   }
 
+  /** What the committed versions' top levels created (src/resources/), per module: `ended` ones (a fired timeout) are pruned as the scope grows. */
+  resources(): { module: string; version: number; kind: string; label: string; ended: boolean }[] {
+    return [...this.#registry.graph.nodes()].flatMap((node) =>
+      (node.current?.scope.resources() ?? []).map((r) => ({ module: node.id, version: node.current?.version ?? 0, kind: r.kind, label: r.label, ended: r.ended?.() ?? false })),
+    );
+  }
+
+  /** Per replaced version: resources still alive after their release, and versions not collected (`gc: true` collects first). */
+  leaks(options: LeakOptions = {}): Promise<LeakReport> {
+    return buildLeakReport((olderThanMs) => this.#versions.retained(olderThanMs), options);
+  }
+
   /** Wait for the watcher's initial scan (resolves at once when not watching). */
   async ready(): Promise<void> {
     await this.#watcher?.ready;
@@ -272,9 +285,12 @@ export class Runtime {
       ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
       ...(options.ignore === undefined ? {} : { ignore: options.ignore }),
       ...(options.usePolling === undefined ? {} : { usePolling: options.usePolling }),
-      onChange: async (set) => {
+      onChange: async (rawSet) => {
         // Behind the start-up load in the queue; listeners hear of the change once the app is up.
         await this.#queue.idle();
+        // A new README, a temp file, a doctor probe: no reload, no count, no event.
+        const set = this.#relevantPart(rawSet);
+        if (!set) return;
         this.#emit('change', set);
         if (set.added.length > 0 || set.removed.length > 0) this.#registry.resolver.clear();
         await this.#queue.reload({ changed: [...set.changed, ...set.added], removed: set.removed, added: set.added, trigger: 'watch' });
@@ -282,6 +298,21 @@ export class Runtime {
       onError: (error) => this.#emit('error', new HotswapError(isWatchError(error) ? error.code : ERROR_CODES.WATCH_FS_FAILED, `Watcher error: ${error.message}`, { cause: error })),
     });
     await this.#watcher.ready;
+  }
+
+  /**
+   * The files of a change set that can matter (loaded modules, files a participant watches, and
+   * module files while something failed to load: a new file may be the missing import), or
+   * `undefined` when none does.
+   */
+  #relevantPart(set: ChangeSet): ChangeSet | undefined {
+    const graph = this.#registry.graph;
+    const watched = (file: string): boolean => graph.get(file) !== undefined || this.#participants.some((p) => p.wants?.(file) ?? set.added.includes(file));
+    // an entry that never started has no current version either
+    const failing = [...graph.nodes()].some((node) => node.lastError !== undefined || !node.current);
+    const matters = (file: string): boolean => watched(file) || (failing && this.#registry.resolver.isProjectFile(file));
+    const part = { changed: set.changed.filter(matters), added: set.added.filter(matters), removed: set.removed.filter(matters) };
+    return part.changed.length + part.added.length + part.removed.length > 0 ? part : undefined;
   }
 
   #invalidate(node: ModuleNode, message: string | undefined): void {

@@ -24,6 +24,11 @@ export interface ImportRecord {
    * `ns.name`, so validation can check them like named imports.
    */
   members?: string[];
+  /**
+   * For a re-export (`export { a as b } from`, `export * from`, `export * as ns from`):
+   * which imported name leaves under which exported name (`*` for all, or for a namespace).
+   */
+  reexports?: { imported: string; exported: string }[];
   /** 1-based position of the import in the type-stripped JavaScript. */
   line: number;
   column: number;
@@ -87,8 +92,9 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
       const importKind = entry.importName.kind as string;
       const name = exportKind === 'Default' ? 'default' : entry.exportName.name;
       if (entry.moduleRequest) {
-        const names = importKind === 'Name' ? [entry.importName.name ?? 'default'] : ['*'];
-        imports.push({ specifier: entry.moduleRequest.value, kind: 'reexport', names, topLevel: false, ...position(entry.start) });
+        const imported = importKind === 'Name' ? (entry.importName.name ?? 'default') : importKind === 'Default' ? 'default' : '*';
+        const reexports = [{ imported, exported: name ?? '*' }];
+        imports.push({ specifier: entry.moduleRequest.value, kind: 'reexport', names: [imported], topLevel: false, reexports, ...position(entry.start) });
         if (name) exports.push({ name, local: false, mutable: true });
         continue;
       }
@@ -111,35 +117,73 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
   return { imports, exports, hasModuleSyntax: module.hasModuleSyntax };
 }
 
-/** Names declared with `let`/`var` at top level (directly or in `export let`). */
+/**
+ * Top-level bindings an export may see change within one version: `let`/`var`
+ * declarations, and function or class declarations the module assigns to
+ * somewhere (`f = () => 2`, even inside a function), which Node's live
+ * bindings follow too.
+ */
 function collectMutableTopLevelNames(program: AnyNode): Set<string> {
   const names = new Set<string>();
-  const addPattern = (pattern: AnyNode | null | undefined): void => {
-    if (!pattern) return;
-    switch (pattern.type) {
-      case 'Identifier':
-        names.add(pattern.name as string);
-        return;
-      case 'ObjectPattern':
-        for (const p of pattern.properties as AnyNode[]) addPattern((p.type === 'RestElement' ? p.argument : p.value) as AnyNode);
-        return;
-      case 'ArrayPattern':
-        for (const e of pattern.elements as (AnyNode | null)[]) addPattern(e);
-        return;
-      case 'RestElement':
-        addPattern(pattern.argument as AnyNode);
-        return;
-      case 'AssignmentPattern':
-        addPattern(pattern.left as AnyNode);
-        return;
-    }
-  };
+  const declared = new Set<string>();
   for (const statement of program.body as AnyNode[]) {
-    const declaration = statement.type === 'ExportNamedDeclaration' ? (statement.declaration as AnyNode | null) : statement;
+    const declaration =
+      statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? (statement.declaration as AnyNode | null) : statement;
+    if (declaration?.type === 'FunctionDeclaration' || declaration?.type === 'ClassDeclaration') {
+      const id = declaration.id as AnyNode | null;
+      if (id) declared.add(id.name as string);
+    }
     if (declaration?.type !== 'VariableDeclaration' || declaration.kind === 'const') continue;
-    for (const d of declaration.declarations as AnyNode[]) addPattern(d.id as AnyNode);
+    for (const d of declaration.declarations as AnyNode[]) addPatternNames(d.id as AnyNode, names);
+  }
+  if (declared.size > 0) {
+    const assigned = new Set<string>();
+    collectAssignedNames(program, assigned);
+    for (const name of assigned) if (declared.has(name)) names.add(name);
   }
   return names;
+}
+
+function addPatternNames(pattern: AnyNode | null | undefined, names: Set<string>): void {
+  if (!pattern) return;
+  switch (pattern.type) {
+    case 'Identifier':
+      names.add(pattern.name as string);
+      return;
+    case 'ObjectPattern':
+      for (const p of pattern.properties as AnyNode[]) addPatternNames((p.type === 'RestElement' ? p.argument : p.value) as AnyNode, names);
+      return;
+    case 'ArrayPattern':
+      for (const e of pattern.elements as (AnyNode | null)[]) addPatternNames(e, names);
+      return;
+    case 'RestElement':
+      addPatternNames(pattern.argument as AnyNode, names);
+      return;
+    case 'AssignmentPattern':
+      addPatternNames(pattern.left as AnyNode, names);
+      return;
+  }
+}
+
+/**
+ * Every identifier the module assigns to, at any depth. Shadowing is ignored:
+ * a name assigned in an inner scope only costs its export a getter.
+ */
+function collectAssignedNames(node: AnyNode, assigned: Set<string>): void {
+  if (node.type === 'AssignmentExpression' || node.type === 'ForInStatement' || node.type === 'ForOfStatement') {
+    addPatternNames(node.left as AnyNode, assigned);
+  } else if (node.type === 'UpdateExpression') {
+    addPatternNames(node.argument as AnyNode, assigned);
+  }
+  for (const key in node) {
+    if (key === 'type' || key === 'start' || key === 'end' || key === 'range' || key === 'loc') continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (const child of value) if (child && typeof child === 'object' && typeof (child as AnyNode).type === 'string') collectAssignedNames(child as AnyNode, assigned);
+    } else if (value && typeof value === 'object' && typeof (value as AnyNode).type === 'string') {
+      collectAssignedNames(value as AnyNode, assigned);
+    }
+  }
 }
 
 function computeLineStarts(code: string): number[] {

@@ -14,6 +14,7 @@ import type * as OxcTransform from 'oxc-transform';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { codeFrame, offsetToLineColumn } from '../shared/code-frame.ts';
 import { readModuleRecords, type ExportRecord, type ImportRecord } from './module-records.ts';
+import { applyEdits, linkImportsFirst, nameAnonymousDefaults, type Edit } from './runner-fixups.ts';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -42,7 +43,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-3';
+export const TRANSFORM_VERSION = 'hs-transform-4';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);
@@ -60,11 +61,11 @@ export function transformModule(file: string, source: string, options: Transform
   if (format === 'cjs') {
     return { file, format, code: stripped.code, maps: tsMap ? [tsMap] : [], imports: records.imports, exports: [] };
   }
-  const js = splitDefaultAndNamespaceImports(stripped.code, parsed.module.staticImports);
+  const js = applyEdits(stripped.code, [...splitDefaultAndNamespaceImports(parsed.module.staticImports), ...nameAnonymousDefaults(stripped.code, parsed.program)]);
   const runner = oxcTransform().moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
   throwOnErrors(file, js, runner.errors);
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
-  return { file, format, code: runner.code, maps, imports: records.imports, exports: records.exports };
+  return { file, format, code: linkImportsFirst(runner.code), maps, imports: records.imports, exports: records.exports };
 }
 
 function detectFormat(ext: string, hasModuleSyntax: boolean, defaultFormat: 'esm' | 'cjs'): ModuleFormat {
@@ -105,17 +106,14 @@ function throwOnErrors(file: string, source: string, errors: readonly OxcErrorLi
  * `import d, * as ns from 'x'` unrewritten: split it into two imports on the
  * same line, so line numbers stay exact.
  */
-function splitDefaultAndNamespaceImports(code: string, imports: ReturnType<typeof OxcParser.parseSync>['module']['staticImports']): string {
+function splitDefaultAndNamespaceImports(imports: ReturnType<typeof OxcParser.parseSync>['module']['staticImports']): Edit[] {
   const targets = imports.filter(
     (s) => s.entries.some((e) => (e.importName.kind as string) === 'Default') && s.entries.some((e) => (e.importName.kind as string) === 'NamespaceObject'),
   );
-  if (targets.length === 0) return code;
-  let out = code;
-  for (const statement of [...targets].sort((a, b) => b.start - a.start)) {
+  return targets.map((statement) => {
     const source = JSON.stringify(statement.moduleRequest.value);
     const def = statement.entries.find((e) => (e.importName.kind as string) === 'Default')?.localName.value;
     const ns = statement.entries.find((e) => (e.importName.kind as string) === 'NamespaceObject')?.localName.value;
-    out = `${out.slice(0, statement.start)}import * as ${ns} from ${source}; import ${def} from ${source};${out.slice(statement.end)}`;
-  }
-  return out;
+    return { start: statement.start, end: statement.end, text: `import * as ${ns} from ${source}; import ${def} from ${source};` };
+  });
 }

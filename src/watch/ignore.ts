@@ -12,15 +12,30 @@ export const DEFAULT_IGNORES: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Editors' scratch files (chokidar used to skip the first three with its `atomic` option):
- * vim swap (`.a.ts.swp`, `.a.ts.swx`) and backup (`a.ts~`), Sublime (`.subl123.tmp`),
- * JetBrains safe write (`a.ts___jb_tmp___`, `a.ts___jb_old___`), Emacs lock links (`.#a.ts`),
- * and vim's write-permission probe `4913` (`:help backupcopy`).
+ * Scratch, swap, backup and temp files of editors and tools, by file name. They come and go
+ * around a save; a reload for one is noise at best and, for a file the app does not load,
+ * a misleading line (an empty reload, a temp name in a failure).
  */
-const EDITOR_SCRATCH_FILE = /^\..*\.sw[px]$|~$|^\.subl.*\.tmp$|___jb_(?:tmp|old)___$|^\.#|^4913$/;
+const SCRATCH_FILES: readonly RegExp[] = [
+  /^\..+\.sw[a-px]$/, // vim swap: .main.ts.swp, .swo, .swn … and the .swx probe
+  /^4913$/, // vim's write-permission probe (`:help backupcopy`)
+  /~$/, // vim, emacs, nano backups: main.ts~
+  /^#.*#$/, // emacs auto-save: #main.ts#
+  /^\.#/, // emacs lock link: .#main.ts
+  /___jb_(?:tmp|old)___$/, // JetBrains safe write: main.ts___jb_tmp___, main.ts___jb_old___
+  /^sed[A-Za-z0-9]{6}$/, // sed -i's temp file: sed6J1zVc
+  /\.tmp$/i, // generic temp files: README.tmp, Sublime's .subl5f2.tmp
+  /\.tmp[.-]\d[\w.-]*$/i, // atomic writes of VS Code extensions and tools: main.ts.tmp.93809.4dbd82e0, main.ts.tmp-123
+  /\.crswap$/, // VS Code for the Web (the browser's file system access): main.ts.crswap
+  /\.(?:bak|orig|rej)$/, // backups, merge and patch leftovers
+  /\.kate-swp$/, // Kate
+  /^\.goutputstream-\w+$/, // gedit and other GIO writers
+  /^\.DS_Store$/, // Finder
+];
 
 export function isEditorScratchFile(path: string): boolean {
-  return EDITOR_SCRATCH_FILE.test(basename(path));
+  const name = basename(path);
+  return SCRATCH_FILES.some((pattern) => pattern.test(name));
 }
 
 /**

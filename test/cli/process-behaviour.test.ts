@@ -59,7 +59,7 @@ test('a broken entry while watching waits for the fix and then starts', async (t
     await cli.stop();
     p.cleanup();
   });
-  await cli.waitForLine('stderr', /waiting for a change/);
+  await cli.waitForLine('stderr', /waiting for a fix/);
   p.write('src/main.ts', `console.log('started after fix');\nsetInterval(() => {}, 1000);\n`);
   await cli.waitForLine('stdout', /started after fix/);
 });
@@ -108,4 +108,15 @@ test('hotswap.config.ts is loaded', async (t) => {
   const cli = startCli(['run', '--verbose', '--no-control', 'src/main.ts'], { cwd: p.dir });
   assert.equal((await cli.exited).code, 0);
   assert.ok(cli.stderr.some((l) => l.includes('hotswap.config.ts')), cli.stderr.join('\n'));
+});
+
+test('import.meta.main is true for the entry and false for what it imports, as under node', async (t) => {
+  const p = createProject({
+    'src/main.ts': `import { libMain } from './lib.ts';\nconsole.log(JSON.stringify({ entry: import.meta.main, lib: libMain }));\n`,
+    'src/lib.ts': `export const libMain = import.meta.main;\n`,
+  });
+  t.after(() => p.cleanup());
+  const cli = startCli(['run', '--no-watch', '--no-control', 'src/main.ts'], { cwd: p.dir });
+  assert.equal((await cli.exited).code, 0, cli.stderr.join('\n'));
+  assert.deepEqual(JSON.parse(cli.stdout[0] ?? '{}'), { entry: true, lib: false });
 });

@@ -75,8 +75,10 @@ test('an uncaught exception in app code is reported with its .ts location and th
   const mark = cli.stderr.length;
   assert.equal(await get(`${base}/crash`), 'scheduled a crash\n');
   const line = await cli.waitForLine('stderr', (l) => l.includes('uncaughtException'), 30_000, mark);
-  const event = JSON.parse(line) as { error: { text: string; detail: string } };
-  assert.equal(event.error.text, 'crash route');
+  const event = JSON.parse(line) as { error: { code: string; text: string; detail: string; location: { file: string } | null } };
+  assert.equal(event.error.code, 'HS_APP_UNCAUGHT', 'the app\'s error, not an internal one');
+  assert.equal(event.error.text, 'uncaught exception in the app: Error: crash route');
+  assert.equal(event.error.location?.file, join(dir, 'src/handlers.ts'));
   assert.ok(event.error.detail.includes(`${join(dir, 'src/handlers.ts')}:`), event.error.detail);
   assert.match(await get(`${base}/hello?name=y`), /y!/);
 });

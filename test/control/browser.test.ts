@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { assertReadableGraph } from './graph-check.ts';
 import { saveFile, ARTIFACTS, copyHelloServer, freePort, runCli, spawnCli, type CliProcess } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -107,10 +108,23 @@ describe('dashboard and panel in Chromium', { skip: SKIP }, () => {
     await page.waitForSelector('#status[data-state="running"]');
     await page.waitForSelector('#error-panel[hidden]', { state: 'attached' });
 
-    // the reload button re-runs everything: a new committed entry for all modules
+    // the reload button re-runs everything, after a confirmation that says state is reset
     const before = await page.locator('#feed .entry.committed').count();
+    const reloadsBefore = await page.locator('#stat-reloads').textContent();
     await page.locator('#reload-all').click();
+    const dialog = page.locator('#confirm-reload');
+    await dialog.waitFor({ state: 'visible' });
+    assert.match((await dialog.textContent()) ?? '', /Re-run every module\?.*state that is not kept in import\.meta\.hot\.data .* is reset/s);
+    await shot(page, 'dashboard-reload-all-confirm.png');
+    await dialog.locator('button[value="cancel"]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('#feed .entry.committed').count(), before, 'cancelled: nothing re-ran');
+    assert.equal(await page.locator('#stat-reloads').textContent(), reloadsBefore);
+    await page.locator('#reload-all').click();
+    await dialog.locator('#confirm-reload-ok').click();
     await page.locator('#feed .entry.committed').nth(before).waitFor();
+    await page.waitForSelector('#toast:not([hidden])');
+    assert.match((await page.locator('#toast').textContent()) ?? '', /^Re-ran 7 modules: state not kept in import\.meta\.hot\.data was reset$/);
     assert.match((await page.locator('#feed .entry').first().textContent()) ?? '', /updated (src\/[\w-]+\.ts@v\d+, ){3}src\/[\w-]+\.ts@v\d+ and 3 more/, 'a reload of everything lists a few modules and counts the rest');
     await page.waitForSelector('#status[data-state="running"]');
 
@@ -121,6 +135,7 @@ describe('dashboard and panel in Chromium', { skip: SKIP }, () => {
     await page.locator('#tab-graph').click();
     await page.waitForSelector('#view-graph:not([hidden])');
     assert.equal(await page.locator('#graph .node').count(), 7);
+    await assertReadableGraph(page, 7);
     await page.locator('#graph .node[data-id="src/handlers.ts"]').click();
     await page.waitForSelector('#graph .node.selected[data-id="src/handlers.ts"]');
     assert.match((await page.locator('#graph-info h3').textContent()) ?? '', /src\/handlers\.ts/);
@@ -146,6 +161,7 @@ describe('dashboard and panel in Chromium', { skip: SKIP }, () => {
         await page.waitForSelector('#feed .entry');
         const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
         assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+        await assertReadableGraph(page, 7);
         await shot(page, name);
       }
     } finally {
@@ -191,9 +207,18 @@ describe('dashboard and panel in Chromium', { skip: SKIP }, () => {
     saveFile(join(dir, 'src', 'greeting.ts'), BROKEN);
     await page.waitForSelector('#hotswap-panel[data-state="degraded"]', { state: 'attached' });
     assert.match((await panel.locator('[data-k="code"]').textContent()) ?? '', /^HS_SYNTAX src\/greeting\.ts:\d+$/);
+    // the last reloads as they happen: which file, what came of it (newest first)
+    const recent = panel.locator('.recent li');
+    await panel.locator('.recent li[data-status="failed"]').first().waitFor();
+    assert.match((await recent.first().textContent()) ?? '', /^✗.*src\/greeting\.ts.*HS_SYNTAX$/);
     await shot(page, 'panel-failed.png');
     saveFile(join(dir, 'src', 'greeting.ts'), GREETING('Hello'));
     await page.waitForSelector('#hotswap-panel[data-state="running"]', { state: 'attached' });
+    await panel.locator('.recent li:first-child[data-status="committed"]').waitFor();
+    assert.match((await recent.first().textContent()) ?? '', /^✓.*src\/greeting\.ts@v\d+.*[\d.]+ ms$/);
+    assert.match((await recent.nth(1).textContent()) ?? '', /^✗.*src\/greeting\.ts/, 'the failure stays below it');
+    assert.ok((await recent.count()) <= 5, 'the last few only');
+    await shot(page, 'panel-recent.png');
 
     // collapsible
     await panel.locator('.head').click();

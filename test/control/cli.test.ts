@@ -110,13 +110,36 @@ describe('control commands against a running process', () => {
   test('logs prints recent events; reload (everything) shows up in it', async () => {
     const all = await runCli(['reload'], dir);
     assert.equal(all.code, 0);
-    assert.match(all.stdout, /↻ reload #(\d+) committed: .*src\/main\.ts@v\d+/);
+    // a whole-app reload says what it re-ran and that module state was reset
+    assert.match(all.stdout, /↻ reload #(\d+) committed: re-ran every module \(6\)/);
+    assert.match(all.stdout, /^ {2}src\/main\.ts@v\d+$/m);
+    assert.match(all.stdout, /^ {2}src\/greeting\.ts@v\d+$/m);
+    assert.match(all.stdout, /state not kept in import\.meta\.hot\.data was reset/);
     const id = /reload #(\d+) committed/.exec(all.stdout)?.[1];
     const logs = await runCli(['logs'], dir);
     assert.equal(logs.code, 0);
     assert.match(logs.stdout, new RegExp(`↻ reload #${id} committed: .* \\(stage [\\d.]+ ms · validate [\\d.]+ ms · commit [\\d.]+ ms · dispose [\\d.]+ ms\\)`));
     const json = (await runCli(['logs', '--json', '--limit', '3'], dir)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string });
     assert.equal(json.length, 3);
+  });
+
+  test('reload of a file that does not exist says not found and exits 1', async () => {
+    const missing = await runCli(['reload', 'src/nope.ts'], dir);
+    assert.equal(missing.code, 1, missing.stdout);
+    assert.match(missing.stderr, /HS_FILE_NOT_FOUND: src\/nope\.ts not found/);
+    assert.doesNotMatch(missing.stdout + missing.stderr, /skipped|no change/);
+  });
+
+  test('reload --module of a module that is not loaded names hotswap graph, not an HTTP route', async () => {
+    const missing = await runCli(['reload', '--module', 'src/nope.ts'], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No loaded module src\/nope\.ts/);
+    assert.match(missing.stderr, /hint: Run "hotswap graph"/);
+    assert.doesNotMatch(missing.stderr, /GET |\/api\//);
+    const present = await runCli(['reload', '--module', 'src/greeting.ts'], dir);
+    assert.equal(present.code, 0, present.stderr);
+    assert.match(present.stdout, /↻ reload #\d+ committed: src\/greeting\.ts@v\d+/);
+    assert.match(present.stdout, /src\/greeting\.ts re-ran: its state not kept in import\.meta\.hot\.data was reset/);
   });
 
   test('doctor on a running, healthy project passes and reaches the control server', async () => {

@@ -1,4 +1,4 @@
-// Layers import one way: errors/shared → transform, watch → runner → graph → reload →
+// Layers import one way: errors/shared → transform, watch → resources → runner → graph → reload →
 // runtime → plugins → control → cli. The library door (index.ts) sits above control and
 // below cli. This test reads every import of src/ (type-only ones included) and fails
 // on one that points up.
@@ -15,6 +15,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['shared/', 0],
   ['transform/', 1],
   ['watch/', 1],
+  ['resources/', 1.5],
   ['runner/', 2],
   ['graph/', 3],
   ['reload/', 4],

@@ -121,7 +121,7 @@ test('a call that started on v1 finishes on v1 after v2 commits; v1 is torn down
   gate.resolve();
   assert.equal(await held, 'v1 done', 'the held call finished on v1');
   assert.equal(await next, 'v2 done');
-  assert.deepEqual(await drained, { name: 'slow', version: 1, timedOut: false });
+  assert.deepEqual(await drained, { name: 'slow', version: 1, timedOut: false, calls: 1 });
   assert.ok(log.indexOf('teardown v1') > log.indexOf('return v1 done'), `teardown after the call returned: ${log.join(', ')}`);
   assert.ok(!log.includes('teardown v2'), 'the live version is untouched');
 });
@@ -146,7 +146,7 @@ test('a call that never returns: v1 is torn down after drainTimeoutMs with a war
   assert.equal(warning.version, 1);
   assert.match(warning.running.join(), /^tool work \(\d+ ms\)$/);
   assert.match(logs.find((l) => l.level === 'warn')?.message ?? '', /"slow" v1 .*still runs tool work/);
-  assert.deepEqual(await drained, { name: 'slow', version: 1, timedOut: true });
+  assert.deepEqual(await drained, { name: 'slow', version: 1, timedOut: true, calls: 1 });
   assert.ok(log.includes('teardown v1'));
   assert.equal(await held, 'v1 aborted', 'the abandoned call saw its signal abort');
 });

@@ -82,6 +82,8 @@ test('stats per plugin: version, loads, reloads, failures, last error, calls, er
   assert.equal(event.kind, 'tool');
   assert.equal(event.target, 'boom');
   assert.match(event.error.text, /kaboom/);
+  assert.equal(event.error.code, 'HS_PLUGIN_ERROR', 'the plugin\'s error, not an internal one');
+  assert.match(event.error.detail ?? '', /Error: kaboom\n\s+at /, 'with its stack');
 
   project.write('plugins/flaky.ts', `export default { name: 'flaky', setup() { throw new Error('no'); } };\n`);
   assert.equal((await runtime.reload([project.path('plugins/flaky.ts')])).status, 'failed');

@@ -50,7 +50,7 @@ test('dispose-first module: new version throws and the old one fails to restart 
   // The event stream (the 'reload' event, and the control API's events) and /api/status (the dashboard) say so.
   assert.equal(events.at(-1), result);
   const streamed = feed.recent().findLast((e) => e.type === 'reload:failed');
-  assert.deepEqual((streamed?.data as { fatal?: { modules: string[] } }).fatal?.modules, ['src/server.ts']);
+  assert.deepEqual((streamed?.data as { fatal?: { modules: string[] } } | undefined)?.fatal?.modules, ['src/server.ts']);
   const snapshot = statusSnapshot(feed);
   assert.equal(snapshot.state, 'fatal');
   assert.ok(snapshot.problems.some((line) => /no good version of src\/server\.ts/.test(line)), snapshot.problems.join('\n'));

@@ -39,10 +39,33 @@ test('extra ignores: segment names, absolute prefixes, RegExps', () => {
 });
 
 test('editor scratch files are ignored, real files are not', () => {
-  for (const name of ['.main.ts.swp', '.main.ts.swx', 'main.ts~', '.subl5f2.tmp', 'main.ts___jb_tmp___', 'main.ts___jb_old___', '.#main.ts', '4913']) {
-    assert.equal(isEditorScratchFile(join(root, 'src', name)), true, name);
+  const scratch = [
+    ['vim swap', '.main.ts.swp'],
+    ['vim second swap', '.main.ts.swo'],
+    ['vim swap probe', '.main.ts.swx'],
+    ['vim write probe', '4913'],
+    ['vim/emacs backup', 'main.ts~'],
+    ['emacs auto-save', '#main.ts#'],
+    ['emacs lock', '.#main.ts'],
+    ['JetBrains temp', 'main.ts___jb_tmp___'],
+    ['JetBrains old', 'main.ts___jb_old___'],
+    ['sed -i temp', 'sed6J1zVc'],
+    ['generic temp', 'README.tmp'],
+    ['Sublime temp', '.subl5f2.tmp'],
+    ['atomic write (VS Code extensions, tools)', 'main.ts.tmp.93809.4dbd82e0b95a'],
+    ['atomic write with a pid', 'main.ts.tmp-4242'],
+    ['VS Code for the Web', 'main.ts.crswap'],
+    ['backup', 'main.ts.bak'],
+    ['merge leftover', 'main.ts.orig'],
+    ['Kate swap', '.main.ts.kate-swp'],
+    ['gedit', '.goutputstream-7QX1Z2'],
+    ['Finder', '.DS_Store'],
+  ];
+  for (const [editor, name] of scratch) {
+    assert.equal(isEditorScratchFile(join(root, 'src', name as string)), true, `${editor}: ${name}`);
+    assert.equal(createIgnoreMatcher([root])(join(root, 'src', name as string)), true, `the watcher ignores ${name}`);
   }
-  for (const name of ['main.ts', '.env', 'swap.ts', 'main.tmp.ts', '49130.ts']) {
+  for (const name of ['main.ts', '.env', 'swap.ts', 'main.tmp.ts', '49130.ts', 'sed.ts', 'sedan.ts', 'seduce', 'template.ts', 'tmp.ts', 'backup.ts', '#notes.md', 'main.swp.ts']) {
     assert.equal(isEditorScratchFile(join(root, 'src', name)), false, name);
   }
 });

@@ -19,8 +19,5 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${actual}`);
 });
 
-// The entry owns the port: when it must re-run, its old server closes first.
-import.meta.hot?.dispose(() => new Promise<void>((done) => {
-  server.close(() => done());
-  server.closeAllConnections();
-}));
+// No dispose code: when the entry re-runs, the new server takes over the listening socket
+// and the old one finishes the requests it is serving (docs/how-it-works.md, Resources).

@@ -103,7 +103,10 @@ function checkWritable(name: string, dir: string, project: string): CheckResult 
   }
 }
 
-/** Creates a probe file in the root and waits until the watcher reports it; then removes it. */
+/**
+ * Creates a probe file in the root and waits until the watcher reports it; then removes it.
+ * A running process does not react to it: it is no module and nothing a participant watches.
+ */
 async function checkWatcher(root: string, project: string, ignore: (string | RegExp)[], timeoutMs: number): Promise<CheckResult> {
   const name = `watcher sees changes in ${rel(root, project) || '.'}`;
   const stat = statSync(root, { throwIfNoEntry: false });

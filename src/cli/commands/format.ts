@@ -46,3 +46,15 @@ export function errorLines(error: SerializedError, indent = '  '): string[] {
   if (error.hint) lines.push(`hint: ${error.hint}`);
   return lines.map((l) => `${indent}${l}`);
 }
+
+/** A value on one readable line: JSON without quotes around keys, cut at `max` characters. */
+export function compact(value: unknown, max = 160): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (key, v: unknown) => (key === 'stack' || key === 'detail' ? undefined : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(/"(\w+)":/g, '$1: ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,7 +1,7 @@
 /** `hotswap logs [--follow]`: recent events of the running process, then (with --follow) live ones. */
 import type { SerializedError } from '../../errors.ts';
 import type { FeedEvent } from '../../control/event-feed.ts';
-import { clientFor, clock, color, errorLines, ms, print } from './format.ts';
+import { clientFor, clock, color, compact, errorLines, ms, print } from './format.ts';
 
 export interface LogsFlags {
   follow?: boolean;
@@ -62,7 +62,7 @@ export function formatEvent(event: FeedEvent): string[] {
       return [`${time} ${color('yellow', '…')} reload #${String(d['id'])} started: ${files}`];
     case 'reload:committed': {
       const updated = ((d['updated'] as { path: string; version: number }[] | undefined) ?? []).map((u) => `${u.path}@v${u.version}`).join(', ');
-      return [`${time} ${color('green', '↻')} reload #${String(d['id'])} committed: ${updated}${phases}`];
+      return [`${time} ${color('green', '↻')} reload #${String(d['id'])} committed: ${updated || '(nothing new)'}${phases}`];
     }
     case 'reload:failed':
       return [`${time} ${color('red', '✗')} reload #${String(d['id'])} failed: ${files}${phases}`, ...errorLines(d['error'] as SerializedError, '           ')];
@@ -76,7 +76,11 @@ export function formatEvent(event: FeedEvent): string[] {
     }
     case 'error':
       return [`${time} ${color('red', '✗')} error`, ...errorLines(d['error'] as SerializedError, '           ')];
-    default:
-      return [`${time} ${color('cyan', event.type)} ${JSON.stringify(d['detail'] ?? d)}`];
+    default: {
+      // provider events (the plugin host's) carry their own one-line text
+      const detail = d['detail'] as { text?: unknown } | undefined;
+      if (typeof detail?.text === 'string') return [`${time} ${color('cyan', '◆')} ${detail.text}`];
+      return [`${time} ${color('cyan', event.type)} ${compact(detail ?? d)}`];
+    }
   }
 }

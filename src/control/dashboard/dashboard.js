@@ -78,6 +78,9 @@ function renderStatus(status) {
   $('status-text').textContent = status.enabled ? label : `${label} · hot reload off`;
   $('status').title = status.problems.join('\n');
   $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
+  const waiting = status.problems.some((p) => p.includes('has not started yet'));
+  if (waiting) $('status-text').textContent = 'Not started: waiting for a fix';
+  $('error-serving').textContent = waiting ? 'the app has not started yet: it is waiting for a fix' : 'the last good version keeps serving';
   renderError(status.error);
 }
 
@@ -142,14 +145,15 @@ function entryNode(type, d, at) {
   const kind = type === 'reload:start' ? 'pending' : type.startsWith('reload:') ? type.slice(7) : 'event';
   const badge = { pending: 'reloading', committed: 'committed', failed: 'failed', skipped: 'no change', declined: 'declined' }[kind] ?? type;
   const files = shortList(d.files ?? []) || 'all modules';
+  if (kind === 'event') return eventNode(type, d, at);
   const li = h(
     'li',
     { class: `entry ${kind}`, 'data-id': d.id ?? '' },
-    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: kind === 'event' ? JSON.stringify(d.detail ?? d) : files }), h('time', { text: fmtClock(at) })),
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: files }), h('time', { text: fmtClock(at) })),
   );
   if (kind === 'committed') {
     const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4);
-    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')}` : ''));
+    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')} (state reset)` : ''));
     li.append(phasesNode(d.timings));
   } else if (kind === 'failed') {
     const e = d.error;
@@ -159,10 +163,20 @@ function entryNode(type, d, at) {
     li.append(phasesNode(d.timings));
   } else if (kind === 'declined') {
     li.append(h('div', { class: 'entry-detail', text: `${d.module} declined hot updates: restart the process to apply this change` }));
-  } else if (kind === 'event') {
-    li.querySelector('.badge').textContent = type;
   }
   return li;
+}
+
+/** A provider's event (the plugin host's): one compact line, in the words its provider chose. */
+function eventNode(type, d, at) {
+  const name = type.slice(type.indexOf(':') + 1); // `plugins:plugin:reloaded` → `plugin:reloaded`
+  const tone = /failed|error|timeout/.test(name) ? 'bad' : /reloaded|loaded|enabled/.test(name) ? 'ok' : '';
+  const text = typeof d.detail?.text === 'string' ? d.detail.text : `${name} ${JSON.stringify(d.detail ?? d)}`;
+  return h(
+    'li',
+    { class: `entry event ${tone}`.trim(), 'data-type': type },
+    h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: name.slice(0, name.indexOf(':')) || name }), h('span', { class: 'event-text', title: text, text }), h('time', { text: fmtClock(at) })),
+  );
 }
 
 function addFeedEvent(type, data, at) {
@@ -186,13 +200,24 @@ function refreshModules() {
   // coalesce a burst of reload events into one fetch
   refreshQueued ??= Promise.resolve().then(async () => {
     refreshQueued = null;
-    const [graph, { modules }] = await Promise.all([api('/api/graph'), api('/api/modules')]);
+    const [graph, { modules }, leaks] = await Promise.all([api('/api/graph'), api('/api/modules'), api('/api/leaks')]);
     state.modules = modules;
+    renderLeaks(leaks);
     graphView.render(graph);
     renderModules(modules, graph);
     showModuleInfo(graphView.selected);
   }).catch(onError);
   return refreshQueued;
+}
+
+// --- leaks: replaced versions not collected, released resources still alive (GET /api/leaks)
+function renderLeaks(leaks) {
+  const items = [
+    ...leaks.versions.map((v) => h('li', { class: 'entry', text: `${v.module}@v${v.version} still reachable ${fmtDuration(v.replacedForMs / 1000)} after it was replaced` })),
+    ...leaks.resources.map((r) => h('li', { class: 'entry', title: r.stack ?? '', text: `${r.label} of ${r.module}@v${r.version} alive ${fmtDuration(r.releasedForMs / 1000)} after its release` })),
+  ];
+  $('leaks').replaceChildren(...items);
+  $('leaks-panel').hidden = items.length === 0;
 }
 
 function renderModules(modules, graph) {
@@ -243,12 +268,24 @@ async function reload(body = {}) {
   try {
     const { result } = await api('/api/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (result.status === 'skipped') toast(`Reload #${result.id}: nothing to do (${result.reason})`);
+    return result;
   } catch (error) {
     onError(error);
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
   }
+}
+
+/** Re-running every module resets their state: ask first, and say what happened after. */
+async function confirmReloadAll() {
+  const dialog = $('confirm-reload');
+  dialog.returnValue = '';
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+  if (dialog.returnValue !== 'confirm') return;
+  const result = await reload({});
+  if (result?.status === 'committed') toast(`Re-ran ${result.updated.length} modules: state not kept in import.meta.hot.data was reset`);
 }
 
 function onError(error) {
@@ -353,8 +390,8 @@ async function start() {
   graphView = createGraphView($('graph'), { onSelect: showModuleInfo });
   $('tab-graph').addEventListener('click', () => selectTab('graph'));
   $('tab-modules').addEventListener('click', () => selectTab('modules'));
-  $('graph-fit').addEventListener('click', () => graphView.fit());
-  $('reload-all').addEventListener('click', () => reload({}));
+  $('graph-fit').addEventListener('click', () => graphView.fit({ all: true }));
+  $('reload-all').addEventListener('click', () => void confirmReloadAll());
   if (!token) return showAuth();
   try {
     // the recent past first, then the stream from where it ends

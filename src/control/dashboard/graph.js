@@ -7,14 +7,20 @@ const NODE_H = 32;
 const ROW_GAP = 14;
 const COL_GAP = 72;
 const CHAR_W = 7.4;
+const PAD = 24;
+/** Graph units per screen pixel never below this by default: 12 px labels stay 12 px. */
+const MIN_SCALE = 1;
+const MIN_HEIGHT = 220;
+const MAX_HEIGHT = 640;
 
 /**
  * @param {{ id: string }[]} nodes
  * @param {{ from: string, to: string }[]} edges  `from` imports `to`
  * @param {'LR' | 'TB'} direction  layers left to right (wide screens) or top to bottom (narrow ones)
+ * @param {number} maxWidth  TB only: wrap a layer onto more rows beyond this width
  * @returns {{ positions: Map<string, { x: number, y: number, w: number, h: number, layer: number }>, width: number, height: number, back: Set<string> }}
  */
-export function layoutGraph(nodes, edges, direction = 'LR') {
+export function layoutGraph(nodes, edges, direction = 'LR', maxWidth = Infinity) {
   const ids = nodes.map((n) => n.id).sort();
   const out = new Map(ids.map((id) => [id, []]));
   const indegree = new Map(ids.map((id) => [id, 0]));
@@ -67,16 +73,34 @@ export function layoutGraph(nodes, edges, direction = 'LR') {
   const positions = new Map();
   const widthOf = (id) => Math.max(direction === 'TB' ? 72 : 96, Math.round(label(id, direction).length * CHAR_W + 52));
   if (direction === 'TB') {
-    const rowWidths = layers.map((l) => l.reduce((sum, id) => sum + widthOf(id), 0) + (l.length - 1) * ROW_GAP);
-    const width = Math.max(0, ...rowWidths);
+    // a layer wider than `maxWidth` wraps onto more rows, so labels keep their size on a narrow screen
+    const rows = [];
     layers.forEach((l, li) => {
-      let x = (width - rowWidths[li]) / 2;
+      let row = [];
+      let rowWidth = 0;
       for (const id of l) {
-        positions.set(id, { x, y: li * (NODE_H + COL_GAP * 0.6), w: widthOf(id), h: NODE_H, layer: li });
+        const w = widthOf(id);
+        if (row.length > 0 && rowWidth + ROW_GAP + w > maxWidth) {
+          rows.push({ ids: row, layer: li, width: rowWidth });
+          row = [];
+          rowWidth = 0;
+        }
+        rowWidth += (row.length > 0 ? ROW_GAP : 0) + w;
+        row.push(id);
+      }
+      rows.push({ ids: row, layer: li, width: rowWidth });
+    });
+    const width = Math.max(0, ...rows.map((r) => r.width));
+    let y = 0;
+    rows.forEach((row, ri) => {
+      if (ri > 0) y += rows[ri - 1].layer === row.layer ? NODE_H + ROW_GAP : NODE_H + COL_GAP * 0.6;
+      let x = (width - row.width) / 2;
+      for (const id of row.ids) {
+        positions.set(id, { x, y, w: widthOf(id), h: NODE_H, layer: row.layer });
         x += widthOf(id) + ROW_GAP;
       }
     });
-    return { positions, width, height: layers.length * (NODE_H + COL_GAP * 0.6) - COL_GAP * 0.6, back, direction };
+    return { positions, width, height: y + NODE_H, back, direction };
   }
   const columnHeights = layers.map((l) => l.length * NODE_H + (l.length - 1) * ROW_GAP);
   const height = Math.max(NODE_H, ...columnHeights);
@@ -130,30 +154,50 @@ export function createGraphView(svg, options = {}) {
 
   const applyView = () => svg.setAttribute('viewBox', `${view.x} ${view.y} ${view.w} ${view.h}`);
 
-  function fit() {
-    const pad = 24;
+  /**
+   * The default view: as much of the graph as fits at a readable size. Labels are 12 px in graph
+   * units (dashboard.css), so the view never scales below MIN_SCALE; the drawing area grows
+   * (up to MAX_HEIGHT) to show a graph whole, and a graph larger than that starts at its entry
+   * side, to be panned. The Fit button shows everything instead (`fit({ all: true })`).
+   */
+  function fit({ all = false } = {}) {
     const rect = svg.getBoundingClientRect();
-    const aspect = rect.width > 0 && rect.height > 0 ? rect.width / rect.height : 2;
-    let w = bounds.width + pad * 2;
-    let h = bounds.height + pad * 2;
-    // never zoom in past 1:1 on a small graph: it would only look blurry and huge
-    w = Math.max(w, rect.width || w);
-    h = Math.max(h, rect.height || h);
-    if (w / h < aspect) w = h * aspect;
-    else h = w / aspect;
-    view = { x: bounds.width / 2 - w / 2, y: bounds.height / 2 - h / 2, w, h };
+    const width = rect.width || bounds.width + PAD * 2;
+    const W = bounds.width + PAD * 2;
+    const H = bounds.height + PAD * 2;
+    if (!all) {
+      const wanted = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, H * Math.max(MIN_SCALE, Math.min(1, width / W)))));
+      if (Math.abs((rect.height || 0) - wanted) > 1) svg.style.height = `${wanted}px`;
+    }
+    const height = svg.getBoundingClientRect().height || H;
+    const scale = all ? Math.min(1, width / W, height / H) : Math.max(MIN_SCALE, Math.min(1, width / W, height / H));
+    const w = width / scale;
+    const h = height / scale;
+    // what fits is centred; what does not starts at its top left (the entry's side)
+    view = { x: W * scale <= width + 0.5 ? bounds.width / 2 - w / 2 : -PAD, y: H * scale <= height + 0.5 ? bounds.height / 2 - h / 2 : -PAD, w, h };
     applyView();
   }
 
-  // narrow screens stack the layers top to bottom, so labels stay readable without zooming
-  const directionFor = () => (svg.getBoundingClientRect().width < 640 ? 'TB' : 'LR');
+  // narrow screens stack the layers top to bottom, so labels stay readable without zooming;
+  // a wide screen does too when the left-to-right layout would not fit its width at a readable size
+  const directionFor = (graph = current) => {
+    const width = svg.getBoundingClientRect().width;
+    if (width > 0 && width < 640) return 'TB';
+    if (!width) return 'LR';
+    return layoutGraph(graph.nodes, graph.edges, 'LR').width + PAD * 2 <= width / MIN_SCALE ? 'LR' : 'TB';
+  };
+  /** Widest row a TB layout may use, in graph units: the drawing area's width at the readable scale. */
+  const rowLimit = () => {
+    const width = svg.getBoundingClientRect().width;
+    return width > 0 ? width / MIN_SCALE - PAD * 2 : Infinity;
+  };
   let direction = 'LR';
 
   function render(graph) {
     current = graph;
     scene.replaceChildren();
-    direction = directionFor();
-    const { positions, width, height, back } = layoutGraph(graph.nodes, graph.edges, direction);
+    direction = directionFor(graph);
+    const { positions, width, height, back } = layoutGraph(graph.nodes, graph.edges, direction, rowLimit());
     bounds = { width, height };
     const edgeLayer = el('g', {}, scene);
     const nodeLayer = el('g', {}, scene);
@@ -273,7 +317,16 @@ export function createGraphView(svg, options = {}) {
     },
     { passive: false },
   );
-  new ResizeObserver(() => (directionFor() === direction ? fit() : render(current))).observe(svg);
+  // a width change may change the layout; the height is ours (fit sets it), so only the width counts
+  let observedWidth = 0;
+  new ResizeObserver(() => {
+    const width = svg.getBoundingClientRect().width;
+    if (Math.abs(width - observedWidth) < 1) return;
+    observedWidth = width;
+    // TB rows wrap to the width: a width change is a new layout
+    if (directionFor() === direction && direction === 'LR') fit();
+    else render(current);
+  }).observe(svg);
 
   return { render, select, fit, get selected() { return selected; }, get graph() { return current; } };
 }

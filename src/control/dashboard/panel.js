@@ -46,6 +46,15 @@
   .row span:last-child { color: var(--text); font-variant-numeric: tabular-nums; text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .err { color: var(--red); font-size: 12px; background: color-mix(in srgb, var(--red) 10%, transparent); border-radius: 8px; padding: 6px 8px; overflow-wrap: anywhere; }
   .err code { font: 600 11px ui-monospace, Menlo, monospace; display: block; }
+  .recent { list-style: none; margin: 0; padding: 0; display: grid; gap: 3px; }
+  .recent:empty::before { content: 'no reloads yet: save a file'; color: var(--muted); font-size: 12px; }
+  .recent li { display: grid; grid-template-columns: 14px minmax(0, 1fr) auto; gap: 6px; align-items: baseline; font-size: 12px; }
+  .recent .mark { font-weight: 700; }
+  .recent .ok .mark { color: var(--green); }
+  .recent .bad .mark { color: var(--red); }
+  .recent .file { font: 11.5px ui-monospace, Menlo, monospace; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; direction: rtl; text-align: left; }
+  .recent .res { color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
+  .recent .bad .res { color: var(--red); }
   a { color: var(--accent); font-size: 12px; text-decoration: none; }
   a:hover { text-decoration: underline; }
 </style>
@@ -59,6 +68,7 @@
         <div class="stat"><b data-k="modules">–</b><span>modules</span></div>
       </div>
       <div class="row"><span>last reload</span><span data-k="last">–</span></div>
+      <ol class="recent" data-k="recent" aria-label="Last reloads"></ol>
       <div class="row"><span>p50 / p95</span><span data-k="pct">–</span></div>
       <div class="err" hidden><code data-k="code"></code><span data-k="error"></span></div>
       <a href="${base}/" target="_blank" rel="noopener noreferrer">Open dashboard ↗</a>
@@ -107,6 +117,41 @@
     q('pct').textContent = t.count ? `${ms(t.p50)} / ${ms(t.p95)} ms` : '–';
   }
 
+  // the last reloads, newest first: which file, and what came of it
+  const RECENT = 5;
+  const seen = new Set();
+  function addReload(type, d) {
+    const kind = type.slice('reload:'.length);
+    if ((kind !== 'committed' && kind !== 'failed' && kind !== 'declined') || seen.has(d.id)) return;
+    seen.add(d.id);
+    const files = kind === 'committed' && d.updated?.length ? d.updated.map((u) => `${u.path}@v${u.version}`) : d.files?.length ? d.files : ['all modules'];
+    const file = files.length > 1 ? `${files[0]} +${files.length - 1}` : files[0];
+    const result = kind === 'committed' ? `${d.timings ? `${ms(d.timings.total)} ms` : 'ok'}` : kind === 'failed' ? (d.error?.code ?? 'failed') : 'declined: restart';
+    const li = document.createElement('li');
+    li.className = kind === 'committed' ? 'ok' : 'bad';
+    li.dataset.status = kind;
+    li.title = `#${d.id} ${kind}: ${files.join(', ')}${d.error ? `\n${d.error.text}` : ''}`;
+    for (const [cls, text] of [['mark', kind === 'committed' ? '✓' : '✗'], ['file', file], ['res', result]]) {
+      const span = document.createElement('span');
+      span.className = cls;
+      span.textContent = cls === 'file' ? `\u2066${text}\u2069` : text;
+      li.append(span);
+    }
+    const list = q('recent');
+    list.prepend(li);
+    while (list.children.length > RECENT) list.lastElementChild.remove();
+  }
+  async function loadRecent() {
+    try {
+      const response = await fetch(`${base}/api/events/recent?limit=100`, { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok) return;
+      const { events } = await response.json();
+      for (const e of events) if (e.type.startsWith('reload:')) addReload(e.type, e.data);
+    } catch {
+      // the live stream still fills the list
+    }
+  }
+
   async function run() {
     let delay = 1000;
     for (;;) {
@@ -133,7 +178,8 @@
             const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
             if (!event || !data) continue;
             const payload = JSON.parse(data);
-            if (event === 'hello') { status(payload.status); stats(payload.stats); }
+            if (event === 'hello') { status(payload.status); stats(payload.stats); await loadRecent(); }
+            else if (event.startsWith('reload:') && event !== 'reload:start') addReload(event, payload);
             else if (event === 'status') status(payload);
             else if (event === 'stats') stats(payload);
             else if (event === 'reload:start') setState('reloading');

@@ -1,0 +1,72 @@
+/**
+ * Where the module-runner transform's output would evaluate differently from
+ * Node, fix it up. Every edit keeps line numbers (source maps stay exact).
+ */
+import type { Program } from 'oxc-parser';
+
+/** Replace `code[start, end)` by `text`. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export function applyEdits(code: string, edits: readonly Edit[]): string {
+  let out = code;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) out = `${out.slice(0, edit.start)}${edit.text}${out.slice(edit.end)}`;
+  return out;
+}
+
+type AnyNode = { type: string; start: number; end: number; [key: string]: unknown };
+
+const DEFAULT_FUNCTION = '__hotswap_default__';
+
+/**
+ * `export default function () {}` is a hoisted declaration named "default" in
+ * Node (callable from inside a cycle before the module evaluates); the
+ * transform turns it into a `const` function expression. Give it a name, so it
+ * stays a declaration, and rename it "default". An anonymous default class gets
+ * its name "default" from a static block (classes are not hoisted anyway).
+ */
+export function nameAnonymousDefaults(code: string, program: Program): Edit[] {
+  const edits: Edit[] = [];
+  for (const statement of (program as unknown as { body: AnyNode[] }).body) {
+    if (statement.type !== 'ExportDefaultDeclaration') continue;
+    const declaration = statement.declaration as AnyNode;
+    if (declaration.id) continue;
+    if (declaration.type === 'FunctionDeclaration') {
+      const paren = code.indexOf('(', declaration.start);
+      if (paren < 0) continue;
+      edits.push({ start: paren, end: paren, text: ` ${DEFAULT_FUNCTION}` });
+      const rename = `;Object.defineProperty(${DEFAULT_FUNCTION}, "name", { value: "default", configurable: true });`;
+      edits.push({ start: declaration.end, end: declaration.end, text: rename });
+    } else if (declaration.type === 'ClassDeclaration') {
+      const body = declaration.body as AnyNode;
+      edits.push({ start: body.start + 1, end: body.start + 1, text: ' static { Object.defineProperty(this, "name", { value: "default", configurable: true }); }' });
+    }
+  }
+  return edits;
+}
+
+const STATIC_IMPORT = /^const (__vite_ssr_import_\d+__) = await __vite_ssr_import__\(("(?:[^"\\\n]|\\.)*")/gm;
+
+/**
+ * Node links every import binding before any module of a cycle evaluates, so a
+ * hoisted function called from inside the cycle can already read its imports.
+ * The module-runner transform declares each binding only when its import has
+ * been awaited. Declare them all first, bound at once to the dependency's
+ * namespace (`__hotswap_link__` returns it for project modules, which the runner
+ * knows before they evaluate), and let the awaits fill in the rest (packages).
+ * The declarations share the first import's line, so line numbers stay exact.
+ */
+export function linkImportsFirst(code: string): string {
+  const links: string[] = [];
+  let first = -1;
+  const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, specifier: string, offset: number) => {
+    if (first < 0) first = offset;
+    links.push(`${binding} = __hotswap_link__(${specifier})`);
+    return `${binding} = await __vite_ssr_import__(${specifier}`;
+  });
+  if (first < 0) return code;
+  return `${rewritten.slice(0, first)}let ${links.join(', ')}; ${rewritten.slice(first)}`;
+}
