@@ -29,6 +29,12 @@ interface HotswapHotContext {
   decline(): void;
   /** hotswap: dispose the old version before the new one evaluates (a module that owns a port or a lock). */
   disposeFirst(): void;
+  /**
+   * hotswap: a check of this version, run after it was staged and before the swap, with
+   * the staged module namespace. A throw, a `false` result or a timeout (5 s by default)
+   * aborts the reload like a syntax error: the old version keeps serving.
+   */
+  check(callback: (staged: Record<string, any>) => void | boolean | Promise<void | boolean>): void;
   /** Re-run this module's importers. */
   invalidate(message?: string): void;
   /** `hotswap:beforeUpdate`, `hotswap:afterUpdate`, `hotswap:error`, `hotswap:invalidate`. */

@@ -67,6 +67,16 @@ export const ERROR_CODES = {
   PORT_IN_USE: 'HS_PORT_IN_USE',
   /** CLI: a file named on the command line does not exist. */
   FILE_NOT_FOUND: 'HS_FILE_NOT_FOUND',
+  /** Versions: `apply` cannot build the new source (unknown mode, no such export in the module or in --from). */
+  APPLY: 'HS_APPLY',
+  /** Versions: `apply`/`rollback` named a path outside the project roots (`..`, another directory, a symlink out). */
+  PATH_OUTSIDE_ROOTS: 'HS_PATH_OUTSIDE_ROOTS',
+  /** Versions: no version with that id or `module@n`. */
+  VERSION_NOT_FOUND: 'HS_VERSION_NOT_FOUND',
+  /** Versions: the version store could not be opened; hotswap runs without history. */
+  VERSIONS_UNAVAILABLE: 'HS_VERSIONS_UNAVAILABLE',
+  /** `import.meta.hot.check` threw, returned false or timed out against the staged version. */
+  CHECK_FAILED: 'HS_CHECK_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -497,4 +498,52 @@ export function writeResult(name: string, result: unknown): string {
 
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/** A TCP port free on 127.0.0.1 right now (for servers that must listen on the same port across restarts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Every descendant process of `pid` (Linux /proc; [] elsewhere): a watcher's own child server. */
+export function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) out.push(child, ...descendants(child));
+  }
+  return out;
+}
+
+/** stopChild, then SIGKILL whatever the child had started and left behind (a restarting watcher's server). */
+export async function stopTree(child: ChildProcess, graceMs = 3000): Promise<void> {
+  const below = descendants(child.pid);
+  await stopChild(child, graceMs);
+  for (const pid of below) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
-import type { HotswapConfig } from '../shared/define-config.ts';
+import type { HotswapConfig } from '../define-config.ts';
 
-export type { HotswapConfig } from '../shared/define-config.ts';
+export type { HotswapConfig } from '../define-config.ts';
 
-const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive']);
+const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive', 'versions']);
 const CONFIG_FILES = ['hotswap.config.ts', 'hotswap.config.mts', 'hotswap.config.js', 'hotswap.config.mjs'];
 
 export async function loadConfig(root: string, explicit?: string): Promise<{ config: HotswapConfig; source: string | undefined }> {
@@ -86,6 +86,8 @@ function validate(value: unknown, where: string): HotswapConfig {
   if (config['settleMs'] !== undefined && !(typeof config['settleMs'] === 'number' && config['settleMs'] >= 0)) bad('settleMs', 'a number of milliseconds >= 0');
   if (config['watch'] !== undefined && typeof config['watch'] !== 'boolean') bad('watch', 'true or false');
   if (config['keepAlive'] !== undefined && typeof config['keepAlive'] !== 'boolean') bad('keepAlive', 'true or false');
+  const versions = config['versions'];
+  if (versions !== undefined && versions !== false && !(typeof versions === 'object' && versions !== null && !Array.isArray(versions))) bad('versions', 'false or { keep?, windowMs?, maxErrorRate?, minCalls?, checkTimeoutMs? }');
   const control = config['control'];
   if (control !== undefined && control !== false && !(typeof control === 'object' && control !== null)) bad('control', 'false or { port }');
   return config as HotswapConfig;

@@ -80,9 +80,11 @@ export class Reporter {
         // A transaction that changed no module (a participant looked at a file it does not want) is no reload to speak of.
         if (result.updated.length === 0 && result.pruned.length === 0) return;
         if (waiting) return this.#line(`${this.#color('green', '↻')} started (${files}) ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}`);
-        const updated = result.updated.map((u) => `${rel(u.file)}@v${u.version}`).join(', ') || `pruned ${result.pruned.map(rel).join(', ')}`;
+        // One concise line: a reload that re-ran 1,000 modules names the first few and counts the rest.
+        const rerunFiles = new Set(result.rerun.map((r) => r.file));
+        const updated = firstFew(result.updated.filter((u) => !rerunFiles.has(u.file)).map((u) => `${rel(u.file)}@v${u.version}`)) || `pruned ${firstFew(result.pruned.map(rel))}`;
         // Importers that re-ran lost their module-level state: say so, the user did not edit them.
-        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.map((r) => rel(r.file)).join(', ')} (state reset: not kept in import.meta.hot.data)` : '';
+        const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.length === 1 ? '' : `${result.rerun.length}: `}${firstFew(result.rerun.map((r) => rel(r.file)))} (state reset: not kept in import.meta.hot.data)` : '';
         const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${result.pending.map((f) => rel(f.file)).join(', ')}`) : '';
         this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}${pending}`);
         for (const w of result.warnings ?? []) this.#line(`${this.#color('yellow', '!')} warning: ${w.message}`);
@@ -125,4 +127,9 @@ export function toJson(result: ReloadResult): Record<string, unknown> {
     return { ...result, error: serializeError(result.error as HotswapError), ...(fatal ? { fatal } : {}) };
   }
   return { ...result };
+}
+
+/** `a, b, c and 997 more`: the first few items of a list that may be long. */
+function firstFew(items: readonly string[], max = 3): string {
+  return items.length <= max + 1 ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }

@@ -9,6 +9,8 @@ import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
+import { attachVersions } from '../versions/attach-versions.ts';
+import { registerVersionsProvider } from '../control/versions-provider.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { crashReport, describeUncaught } from './app-error.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
@@ -61,6 +63,11 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
   publishRuntime(runtime);
   runtime.on('reload', (result) => reporter.reload(result));
   runtime.on('error', (error) => reporter.error(error, 'runtime'));
+  // Before the app starts, so the start-up load is recorded; a store that cannot open only turns history off.
+  if (enabled && config.versions !== false) {
+    const versions = attachVersions(runtime, config.versions ?? {}, { info: (m, d) => reporter.info(m, d), warn: (m, d) => reporter.info(`⚠ ${m}`, d) });
+    runtime.on('close', registerVersionsProvider(versions));
+  }
   if (source && flags.verbose) reporter.info(`config from ${source}`);
 
   const keepAlive = watch && flags.keepAlive !== false && config.keepAlive !== false;

@@ -25,6 +25,8 @@ const FILES: Record<string, string> = {
   'dashboard.css': 'text/css; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
   'graph.js': 'text/javascript; charset=utf-8',
+  'history.js': 'text/javascript; charset=utf-8',
+  'history.css': 'text/css; charset=utf-8',
   'panel.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };

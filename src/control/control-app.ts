@@ -15,6 +15,7 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { isJsonContentType, readBodyLimited } from './read-body.ts';
 import { describeIssues, ReloadBodySchema } from './schemas.ts';
 import { leaksSnapshot } from './leaks-snapshot.ts';
+import { registerVersionRoutes } from './versions-routes.ts';
 import { graphSnapshot, modulesSnapshot, statsSnapshot, statusSnapshot } from './snapshots.ts';
 
 export interface ControlAppOptions {
@@ -38,6 +39,8 @@ const STATIC_ROUTES: Record<string, string> = {
   '/dashboard.css': 'dashboard.css',
   '/dashboard.js': 'dashboard.js',
   '/graph.js': 'graph.js',
+  '/history.js': 'history.js',
+  '/history.css': 'history.css',
   '/panel.js': 'panel.js',
   '/favicon.svg': 'favicon.svg',
 };
@@ -186,6 +189,8 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
     const result = await runtime.reload(files, { force: module !== undefined });
     return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
   });
+
+  registerVersionRoutes(app, feed, fail);
 
   return app;
 }

@@ -4,7 +4,7 @@
  * and read its event stream. Every way of not reaching it is an
  * `HS_NOT_RUNNING` error that says what to do.
  */
-import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { ERROR_CODES, HotswapError, type SourceLocation } from '../errors.ts';
 import { controlPaths, findControlProject, isProcessAlive, readControlInfo, readToken, type ControlInfo } from './control-files.ts';
 
 export interface StreamedEvent {
@@ -151,10 +151,10 @@ function parseBlock(block: string): StreamedEvent | undefined {
 
 function apiError(status: number, text: string): HotswapError {
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; text?: string; hint?: string | null } };
+    const body = JSON.parse(text) as { error?: { code?: string; text?: string; hint?: string | null; location?: SourceLocation | null; frame?: string | null } };
     if (body.error?.text) {
       const code = Object.values(ERROR_CODES).find((c) => c === body.error?.code) ?? ERROR_CODES.USAGE;
-      return new HotswapError(code, `${body.error.text} (HTTP ${status})`, { hint: body.error.hint ?? undefined });
+      return new HotswapError(code, `${body.error.text} (HTTP ${status})`, { hint: body.error.hint ?? undefined, location: body.error.location ?? undefined, frame: body.error.frame ?? undefined });
     }
   } catch {
     // fall through

@@ -16,6 +16,8 @@ export interface ControlProvider {
   name: string;
   /** A JSON-serializable snapshot, read on every stats request. */
   stats?(): unknown;
+  /** Lines for `status.problems` (something the user should know is wrong), read on every status request. */
+  problems?(): string[];
   /** Forward events to `emit`; return the disposer. */
   subscribe?(emit: (type: string, data: unknown) => void): () => void;
 }

@@ -73,6 +73,7 @@ export function statusSnapshot(feed: EventFeed): StatusSnapshot {
     if (m.version === undefined) problems.push(`${feed.rel(m.file)} is not loaded: its last load failed (fix it and save)`);
     else if (m.error !== undefined && last?.status !== 'failed') problems.push(`${feed.rel(m.file)}: ${truncateText(m.error, ERROR_TEXT_LIMITS.text)}`);
   }
+  for (const provider of controlProviders()) problems.push(...(provider.problems?.() ?? []));
   const state: ControlState = fatal ? 'fatal' : feed.inFlight ? 'reloading' : problems.length > 0 ? 'degraded' : 'running';
   return {
     enabled: runtime.enabled,

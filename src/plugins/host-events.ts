@@ -11,10 +11,14 @@ export type ReloadReason = 'module' | 'asset' | 'manual' | 'enable';
 export type FailurePhase = 'load' | 'evaluate' | 'migrate' | 'setup' | 'health' | 'smoke' | 'conflict' | 'invalid';
 
 export interface PluginHostEvents {
-  /** A plugin's first version went live (at start, or a new plugin file). */
-  'plugin:loaded': { name: string; file: string; version: number; transaction: number | undefined };
+  /**
+   * A plugin's first version went live (at start, or a new plugin file). Plugin versions count the
+   * plugin's versions that went live; `moduleVersion` is its file's module version (every evaluation
+   * of the file counts, failed attempts too): the number `hotswap` prints as `file@vN`.
+   */
+  'plugin:loaded': { name: string; file: string; version: number; transaction: number | undefined; moduleVersion: number | undefined };
   /** A plugin's new version replaced the previous one. */
-  'plugin:reloaded': { name: string; file: string; version: number; previousVersion: number; reason: ReloadReason; transaction: number | undefined };
+  'plugin:reloaded': { name: string; file: string; version: number; previousVersion: number; reason: ReloadReason; transaction: number | undefined; moduleVersion: number | undefined };
   /** A new version failed to stage; `serving` is the version still live (none for a new plugin). */
   'plugin:failed': { name: string; file: string; phase: FailurePhase; error: SerializedError; serving: number | undefined; transaction: number | undefined };
   'plugin:disabled': { name: string; file: string; version: number };

@@ -13,11 +13,11 @@ export function describePluginEvent<E extends PluginHostEventName>(event: E, pay
   switch (event) {
     case 'plugin:loaded': {
       const e = p as PluginHostEvents['plugin:loaded'];
-      return `plugin ${e.name} v${e.version} loaded (${rel(e.file)})`;
+      return `plugin ${e.name} v${e.version} loaded (${fileVersion(rel(e.file), e.moduleVersion)})`;
     }
     case 'plugin:reloaded': {
       const e = p as PluginHostEvents['plugin:reloaded'];
-      return `plugin ${e.name} v${e.version} live (was v${e.previousVersion}; ${WHY[e.reason]})`;
+      return `plugin ${e.name} v${e.version} live (was v${e.previousVersion}; ${WHY[e.reason]}; file ${fileVersion(rel(e.file), e.moduleVersion)})`;
     }
     case 'plugin:failed': {
       const e = p as PluginHostEvents['plugin:failed'];
@@ -60,6 +60,11 @@ export function describePluginEvent<E extends PluginHostEventName>(event: E, pay
     default:
       return String(event);
   }
+}
+
+/** The file as `hotswap` names it in its reload lines, `tools/echo.ts@v3`: its module version, another counter than the plugin's. */
+function fileVersion(file: string, moduleVersion: number | undefined): string {
+  return moduleVersion === undefined ? file : `${file}@v${moduleVersion}`;
 }
 
 function firstLine(text: string): string {

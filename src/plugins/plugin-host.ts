@@ -32,7 +32,7 @@ import { createRegistries, type Registries } from './registries.ts';
 import { stagePhaseOf, stageVersion, type Located } from './stage-version.ts';
 
 /** The parts of a `Runtime` the host uses. */
-export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed' | 'isProjectFile' | 'frameFor'>;
+export type HostRuntime = Pick<Runtime, 'root' | 'roots' | 'on' | 'addParticipant' | 'load' | 'dependenciesOf' | 'isClosed' | 'isProjectFile' | 'frameFor' | 'modules'>;
 
 export interface PluginHostLogger {
   warn(message: string): void;
@@ -355,14 +355,16 @@ export class PluginHost {
         record.failing = false;
       }
       const base = { name: record.name, file: record.file };
+      // the file's module version beside the plugin's own: two counters, both named where they are shown
+      const moduleVersion = next ? this.#moduleVersionOf(record.file) : undefined;
       switch (change.kind) {
         case 'load':
           record.loads++;
-          if (next) this.#events.emit('plugin:loaded', { ...base, version: next.version, transaction: swap.transaction });
+          if (next) this.#events.emit('plugin:loaded', { ...base, version: next.version, transaction: swap.transaction, moduleVersion });
           break;
         case 'reload':
           record.reloads++;
-          if (next) this.#events.emit('plugin:reloaded', { ...base, version: next.version, previousVersion: previous?.version ?? 0, reason: change.reason, transaction: swap.transaction });
+          if (next) this.#events.emit('plugin:reloaded', { ...base, version: next.version, previousVersion: previous?.version ?? 0, reason: change.reason, transaction: swap.transaction, moduleVersion });
           break;
         case 'enable':
           record.loads++;
@@ -383,6 +385,10 @@ export class PluginHost {
         }
       }
     }
+  }
+
+  #moduleVersionOf(file: string): number | undefined {
+    return this.runtime.modules().find((m) => m.file === file)?.version;
   }
 
   /** Out of service: torn down when its last call returns, or after the drain timeout. */

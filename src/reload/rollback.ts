@@ -41,27 +41,27 @@ export async function rollback(deps: TransactionDeps, tx: TransactionState, caug
 }
 
 /**
- * After the commit, before the replaced versions are disposed: the re-run entry's
- * (or a dispose-first module's) new version threw asynchronously while it started
- * (a server that cannot listen). The reload failed: every version it committed is
- * reverted to the one it replaced (the new ones are disposed), and the old code of
- * `restart` (those modules' previous versions) runs again, as when a reload fails
- * before its commit. Participants are not reverted.
+ * After the commit, before the replaced versions are disposed: a dispose-first
+ * module's new version threw asynchronously while it started (a server that cannot
+ * listen). The reload failed: every version it committed is reverted to the one it
+ * replaced (disposing the new ones), and the dispose-first modules' old code runs
+ * again, as when a reload fails before its commit. Participants are not reverted.
  */
-export async function revertStart(deps: TransactionDeps, tx: TransactionState, previous: ReadonlyMap<ModuleVersion, ModuleVersion | undefined>, restart: readonly ModuleVersion[], caught: unknown): Promise<ReloadFailed> {
+export async function revertStart(deps: TransactionDeps, tx: TransactionState, previous: ReadonlyMap<ModuleVersion, ModuleVersion | undefined>, caught: unknown): Promise<ReloadFailed> {
   const { registry, root, clock } = deps;
-  const names = restart.map((old) => relativePath(old.node.id, root)).join(', ');
+  const starting = tx.disposedFirst.map((old) => old.node);
+  const names = starting.map((node) => relativePath(node.id, root)).join(', ');
   const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
-  const first = restart[0]?.node.id ?? root;
+  const first = starting[0]?.id ?? root;
   const error = new HotswapError(ERROR_CODES.EVALUATION, `${names} failed while starting: ${message}`, {
     cause: caught,
     location: { file: first, line: 1, column: 1 },
-    hint: 'It threw after its top level ran (a port held by another process?). Its last good version was started again; fix it and save.',
+    hint: 'It threw after its top level ran (a port still in use? close servers in import.meta.hot.dispose). Its last good version was started again.',
   });
   for (const [version, before] of previous) registry.graph.revert(version, before);
   for (const version of previous.keys()) await registry.disposeVersion(version, 'aborted');
-  for (const old of restart) registry.graph.blame(old.node, error, [...previous.keys()].find((v) => v.node === old.node)?.hash);
-  const { restored, fatal } = await restoreDisposedFirst(deps, restart, tx.id, (old) => old);
+  for (const node of starting) registry.graph.blame(node, error, [...previous.keys()].find((v) => v.node === node)?.hash);
+  const { restored, fatal } = await restoreDisposedFirst(deps, tx.disposedFirst, tx.id, (old) => old);
   tx.timings.total = clock.monotonic() - tx.t0;
   registry.emitHotEvent('hotswap:error', { files: tx.base.files, error });
   return { ...tx.base, status: 'failed', error, phase: 'commit', restored, timings: tx.timings, ...(fatal ? { fatal } : {}) };
@@ -78,7 +78,6 @@ export async function startFailure(deps: TransactionDeps, from: number): Promise
   return errors.length > from ? (errors[from] ?? new Error('undefined thrown')) : undefined;
 }
 
-/** Evaluate the old code of each of `disposed` again (the versions whose modules must start over). */
 async function restoreDisposedFirst(deps: TransactionDeps, disposed: readonly ModuleVersion[], id: number, linkedOf: (old: ModuleVersion) => ModuleVersion): Promise<{ restored: boolean; fatal: FatalState | undefined }> {
   const { registry, root } = deps;
   const lost: { file: string; error: HotswapError }[] = [];
@@ -91,8 +90,6 @@ async function restoreDisposedFirst(deps: TransactionDeps, disposed: readonly Mo
       // The old code must start too (its own listen may fail now).
       const late = await startFailure(deps, seen);
       if (late !== undefined) throw registry.toEvaluationError(late, restored);
-      // An old version that was not disposed first (the entry) is replaced by its restart now: its server passed over.
-      if (!old.disposed) await registry.disposeVersion(old, 'replaced');
     } catch (caught) {
       const error = isHotswapError(caught) ? caught : new HotswapError(ERROR_CODES.EVALUATION, String(caught), { cause: caught });
       registry.graph.markFatal(old.node, error);

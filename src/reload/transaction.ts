@@ -17,7 +17,7 @@ import { revertStart, rollback, startFailure } from './rollback.ts';
 import { stage } from './stage.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 import { validate } from './validate-phase.ts';
-import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
 import { nextAttempt, withPending, type Outcome } from './isolate.ts';
 
 export type { TransactionDeps } from './transaction-state.ts';
@@ -51,6 +51,13 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
   try {
     await stage(deps, tx);
     await validate(deps, tx);
+    // A re-run entry that is not disposed first has started beside the live one (its server
+    // shares the socket, issue 11): watch its start before the swap, so a failed start is
+    // discarded like any staged failure and the socket stays with the old server.
+    if (tx.disposedFirst.length === 0 && startsProcess(deps, tx)) {
+      const thrown = await startFailure(deps, seen);
+      if (thrown !== undefined) throw startFailedError(deps, thrown);
+    }
   } catch (error) {
     return { kind: 'settled', view: tx.view, result: await rollback(deps, tx, error), tx };
   }
@@ -72,13 +79,11 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
       } catch (error) {
         return rollback(deps, tx, error);
       }
-      // A re-run entry (or dispose-first module) has started only when nothing it began throws right after.
-      const restart = [...tx.disposedFirst];
-      const entryBefore = [...previous].find(([version]) => version.node === deps.entry)?.[1];
-      if (entryBefore && !restart.includes(entryBefore)) restart.push(entryBefore);
-      if (restart.length > 0) {
+      // A dispose-first module has started only when nothing it began throws right after (a
+      // listen() that fails with EADDRINUSE throws asynchronously); its old version runs again if so.
+      if (tx.disposedFirst.length > 0) {
         const thrown = await startFailure(deps, seen);
-        if (thrown !== undefined) return revertStart(deps, tx, previous, restart, thrown);
+        if (thrown !== undefined) return revertStart(deps, tx, previous, thrown);
       }
       return finalize(deps, tx, replaced);
     },
@@ -121,4 +126,19 @@ async function attemptOnce(deps: TransactionDeps, request: NormalizedRequest, id
   const prepared = await prepareTransaction(deps, request, id);
   if (prepared.kind === 'settled') return { outcome: prepared, tx: prepared.tx };
   return { outcome: { result: await prepared.commit(), view: prepared.view }, tx: prepared.tx };
+}
+
+/** Whether this transaction re-ran the process entry: its start (servers it listens on) is watched. */
+function startsProcess(deps: TransactionDeps, tx: TransactionState): boolean {
+  return deps.entry !== undefined && tx.staging.created.some((version) => version.node === deps.entry);
+}
+
+function startFailedError(deps: TransactionDeps, caught: unknown): HotswapError {
+  const entry = deps.entry?.id ?? deps.root;
+  const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+  return new HotswapError(ERROR_CODES.EVALUATION, `${relativePath(entry, deps.root)} failed while starting: ${message}`, {
+    cause: caught,
+    location: { file: entry, line: 1, column: 1 },
+    hint: 'It threw right after its top level ran (a port held by another process?). It never went live: the last good version keeps serving.',
+  });
 }

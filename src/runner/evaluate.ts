@@ -3,9 +3,8 @@
  * parameters the runner passes in. The wrapper sits on its own line and the
  * script starts one line early, so generated line numbers match the map.
  */
-import vm from 'node:vm';
 import type { ModuleVersion } from './module-node.ts';
-import { scriptName } from './source-maps.ts';
+import type { ScriptCache } from './script-cache.ts';
 
 export const ESM_PARAMS = [
   '__vite_ssr_exports__',
@@ -39,18 +38,21 @@ export interface CompiledModule {
   codeCache: 'hit' | 'rejected' | 'none';
 }
 
-export function compileModule(version: ModuleVersion, cachedData: Buffer | undefined): CompiledModule {
+/** The script source of a version: the module function around the transformed code. */
+export function wrappedSource(version: ModuleVersion): string {
   const { transformed } = version;
   const esm = transformed.format === 'esm';
   const params = (esm ? ESM_PARAMS : CJS_PARAMS).join(', ');
   const head = esm ? `(async function (${params}) {"use strict";${PIN_VERSION}` : `(function (${params}) {${PIN_VERSION}`;
-  const source = `${head}\n${transformed.code}\n})`;
-  const script = new vm.Script(source, {
-    filename: scriptName(version.node.id, version.version),
-    lineOffset: -1,
-    ...(cachedData ? { cachedData } : {}),
-  });
-  const fn = script.runInThisContext() as ModuleFunction;
+  return `${head}\n${transformed.code}\n})`;
+}
+
+/** Compile a version (or reuse the script of the previous one when its code is the same). */
+export function compileModule(version: ModuleVersion, cachedData: Buffer | undefined, scripts: ScriptCache): CompiledModule {
+  const run = scripts.run(version.node.id, version.version, wrappedSource(version), cachedData);
+  const fn = run.fn as ModuleFunction;
+  if (run.reused) return { fn, codeCache: 'none', produceCodeCache: undefined };
+  const { script } = run;
   const codeCache = !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'hit';
   return { fn, codeCache, produceCodeCache: codeCache === 'hit' ? undefined : () => script.createCachedData() };
 }

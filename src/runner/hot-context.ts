@@ -6,6 +6,8 @@
 export type HotCallback = (module: unknown) => void;
 export type DisposeCallback = (data: Record<string, unknown>) => void | Promise<void>;
 export type EventCallback = (payload: unknown) => void;
+/** A check of a staged version, run before the swap: a throw, `false` or a timeout aborts the reload. */
+export type CheckCallback = (staged: Record<string, unknown>) => unknown;
 
 export interface DepAccept {
   /** Resolved absolute paths of the accepted dependencies. */
@@ -23,6 +25,8 @@ export interface HotState {
   declined: boolean;
   /** hotswap extension: dispose the old version before the new one evaluates (exclusive resources such as a port). */
   disposeFirst: boolean;
+  /** `import.meta.hot.check(fn)`: run against this version, staged, before it is committed. */
+  checks: CheckCallback[];
 }
 
 export interface HotHost {
@@ -33,7 +37,7 @@ export interface HotHost {
 }
 
 export function createHotState(): HotState {
-  return { selfAccept: false, selfAcceptCallbacks: [], depAccepts: [], disposeCallbacks: [], pruneCallbacks: [], declined: false, disposeFirst: false };
+  return { selfAccept: false, selfAcceptCallbacks: [], depAccepts: [], disposeCallbacks: [], pruneCallbacks: [], declined: false, disposeFirst: false, checks: [] };
 }
 
 export class HotContext {
@@ -98,6 +102,15 @@ export class HotContext {
   /** hotswap extension: dispose the old version before evaluating the new one (for modules that hold a port or a lock). */
   disposeFirst(): void {
     this.#state.disposeFirst = true;
+  }
+
+  /**
+   * hotswap extension: a check of this version that runs after it was staged and
+   * before the swap, with the staged namespace. A throw, a `false` result or a
+   * timeout aborts the reload like a syntax error; the old version keeps serving.
+   */
+  check(callback: CheckCallback): void {
+    this.#state.checks.push(callback);
   }
 
   /** Re-run this module's importers as if it could not accept the update. */

@@ -123,11 +123,11 @@ export class ModuleNode {
     if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
     let forwarder = this.#forwarders.get(name);
     if (!forwarder) {
-      forwarder = createStableFunction(value as (...args: unknown[]) => unknown);
+      forwarder = createStableFunction(value as (...args: unknown[]) => unknown, version.calls);
       this.#forwarders.set(name, forwarder);
     } else if (version === this.current && !version.constantExports.has(name) && targetOf(forwarder) !== value) {
       // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
-      retarget(forwarder, value as (...args: unknown[]) => unknown);
+      retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
     }
     return forwarder;
   }
@@ -143,7 +143,7 @@ export class ModuleNode {
     if (previous?.status === 'evaluated') this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
       const value = version.rawExport(name);
-      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown);
+      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
     }
     // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
     for (const [name, staged] of version.stagedForwarders ?? []) {

@@ -129,7 +129,8 @@ export class ModuleRegistry {
       on: (event, callback) => this.#on(event, callback),
       own: (resource, release) => version.scope.add(ownedResource(resource, release)),
     });
-    const script = scriptName(node.id, version.version);
+    // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
+    const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#rememberScript(node, script);
     this.#options.versions.track(version.sentinel, node.id, version.version);
@@ -336,6 +337,12 @@ export class ModuleRegistry {
     if (version.disposed) return;
     version.disposed = true;
     const callbacks = [...version.hotState.disposeCallbacks, ...(reason === 'pruned' ? version.hotState.pruneCallbacks : [])];
+    const release = (): Promise<void> => version.scope.release(reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced', (error, resource) =>
+      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(version.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
+    );
+    // A version that never went live gives a listening socket it shares back to the live server
+    // first: its own dispose handler (`server.close()`) must not close the socket the live one serves.
+    if (reason === 'aborted') await release();
     for (const callback of callbacks) {
       try {
         await callback(version.node.data);
@@ -345,14 +352,9 @@ export class ModuleRegistry {
         );
       }
     }
-    await version.scope.release(reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced', (error, resource) =>
-      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(version.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
-    );
+    if (reason !== 'aborted') await release();
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
-    // A version that never committed gives its number back, so module versions count good versions,
-    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
-    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
   }
 
   /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
@@ -380,11 +382,11 @@ export class ModuleRegistry {
   #forgetScripts(node: ModuleNode): void {
     for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
     this.#scripts.delete(node);
+    this.#options.evaluator.forget?.(node.id);
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    // an aborted version's number (and so its script name) is reused by the next attempt: one entry per name
-    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
+    const list = this.#scripts.get(node) ?? [];
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

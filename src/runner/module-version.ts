@@ -8,7 +8,7 @@ import { createResourceScope, type ResourceScope } from '../resources/index.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import type { ModuleNode } from './module-node.ts';
-import type { StableFunction } from './stable-function.ts';
+import { createCallStats, type CallStats, type StableFunction } from './stable-function.ts';
 
 export type VersionStatus = 'evaluating' | 'evaluated' | 'failed';
 
@@ -50,6 +50,8 @@ export class ModuleVersion {
   disposed = false;
   /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
   stagedForwarders: Map<string, StableFunction> | undefined;
+  /** Calls through this version's stable functions (probation, error attribution). */
+  readonly calls: CallStats = createCallStats();
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;

@@ -5,8 +5,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { CompiledModule } from './evaluate.ts';
-import { compileModule } from './evaluate.ts';
+import { compileModule, wrappedSource } from './evaluate.ts';
 import type { ModuleVersion } from './module-node.ts';
+import { ScriptCache } from './script-cache.ts';
 
 export interface SourceReader {
   /** The text of a project file. Throws (with an errno `code`, e.g. ENOENT) when it cannot be read. */
@@ -29,6 +30,10 @@ export interface Clock {
 export interface Evaluator {
   /** Compile a version's transformed code into the function the runner calls. */
   compile(version: ModuleVersion, cachedData: Buffer | undefined): CompiledModule;
+  /** The script name a version runs under (stack traces, source maps); default `file?v=N`. */
+  scriptNameFor?(version: ModuleVersion): string;
+  /** The module left the graph: drop what was kept for it. */
+  forget?(file: string): void;
 }
 
 export const diskReader: SourceReader = {
@@ -46,4 +51,15 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-export const vmEvaluator: Evaluator = { compile: compileModule };
+/** A process-wide `vm` evaluator (in-memory test engines); runtimes create their own. */
+export const vmEvaluator: Evaluator = createVmEvaluator();
+
+/** `vm`, reusing a module's compiled script while its code does not change (one cache per runtime). */
+export function createVmEvaluator(): Evaluator {
+  const scripts = new ScriptCache();
+  return {
+    compile: (version, cachedData) => compileModule(version, cachedData, scripts),
+    scriptNameFor: (version) => scripts.nameFor(version.node.id, version.version, wrappedSource(version)),
+    forget: (file) => scripts.delete(file),
+  };
+}

@@ -28,7 +28,7 @@ export interface RuntimeOptions {
   reader?: SourceReader;
   /** Time, for timings and the in-place-write wait. @default the system clock */
   clock?: Clock;
-  /** Compiles a version's code. @default `vm` (`vmEvaluator`) */
+  /** Compiles a version's code. @default `vm`, one per runtime (`createVmEvaluator()`) */
   evaluator?: Evaluator;
 }
 
@@ -72,7 +72,7 @@ export interface RuntimeStats {
   failed: number;
   skipped: number;
   modules: number;
-  cache: { memoryHits: number; diskHits: number; misses: number };
+  cache: { memoryHits: number; diskHits: number; misses: number; rejected: number; codeCacheHits: number };
   versionsAlive: number;
   versionsCollected: number;
 }

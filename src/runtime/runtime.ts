@@ -9,10 +9,11 @@ import type { ReloadParticipant } from '../reload/participant.ts';
 import type { ReloadRequest } from '../reload/reload-request.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
+import type { ModuleVersion } from '../runner/module-version.ts';
 import { buildLeakReport, type LeakOptions, type LeakReport } from '../resources/leak-report.ts';
 import { ModuleRegistry } from '../runner/module-registry.ts';
 import { Resolver } from '../runner/resolver.ts';
-import { diskReader, systemClock, vmEvaluator, type Clock, type SourceReader } from '../runner/seams.ts';
+import { createVmEvaluator, diskReader, systemClock, type Clock, type SourceReader } from '../runner/seams.ts';
 import { SourceStore } from '../runner/source-store.ts';
 import { VersionTracker, type RetainedVersion } from '../runner/version-tracker.ts';
 import { TransformCache } from '../transform/transform-cache.ts';
@@ -54,7 +55,7 @@ export class Runtime {
       resolver: new Resolver({ roots: this.roots, tsconfigFrom: this.root, isFile: (file) => reader.isFile(file) }),
       cache: this.#cache,
       sources: new SourceStore(reader, this.#clock, this.root),
-      evaluator: options.evaluator ?? vmEvaluator,
+      evaluator: options.evaluator ?? createVmEvaluator(),
       versions: this.#versions,
       root: this.root,
       formatFor: createPackageTypeLookup((file) => reader.read(file)),
@@ -152,6 +153,26 @@ export class Runtime {
     };
     if (start) visit(start);
     return [...seen];
+  }
+
+  /**
+   * The committed version of a module (absolute or root-relative path), or with `'staged'` the one
+   * an open transaction evaluated. For the version store: a version's hash, source, call
+   * counters and `import.meta.hot.check` callbacks. Read it; never hold on to it.
+   */
+  moduleVersion(file: string, which: 'current' | 'staged' = 'current'): ModuleVersion | undefined {
+    const node = this.#registry.graph.get(resolvePath(this.root, file));
+    return which === 'staged' ? node?.staged : node?.current;
+  }
+
+  /** The project file `specifier` names when imported from `fromFile`, or undefined (a package, a builtin, not found). */
+  resolveSpecifier(specifier: string, fromFile: string): string | undefined {
+    try {
+      const resolved = this.#registry.resolver.resolve(specifier, fromFile);
+      return resolved.kind === 'project' ? resolved.path : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Whether `file` (absolute) is a project module: inside a root, a supported extension, not in node_modules. */
@@ -307,7 +328,7 @@ export class Runtime {
    */
   #relevantPart(set: ChangeSet): ChangeSet | undefined {
     const graph = this.#registry.graph;
-    const watched = (file: string): boolean => graph.get(file) !== undefined || this.#participants.some((p) => p.wants?.(file) ?? set.added.includes(file));
+    const watched = (file: string): boolean => graph.get(file) !== undefined || this.#participants.some((p) => p.wants?.(file) === true);
     // an entry that never started has no current version either
     const failing = [...graph.nodes()].some((node) => node.lastError !== undefined || !node.current);
     const matters = (file: string): boolean => watched(file) || (failing && this.#registry.resolver.isProjectFile(file));

@@ -20,6 +20,8 @@ export function applyEdits(code: string, edits: readonly Edit[]): string {
 type AnyNode = { type: string; start: number; end: number; [key: string]: unknown };
 
 const DEFAULT_FUNCTION = '__hotswap_default__';
+/** Renames the named default function; also run before the imports (see linkImportsFirst), for cycles. */
+const RENAME_DEFAULT = `Object.defineProperty(${DEFAULT_FUNCTION}, "name", { value: "default", configurable: true });`;
 
 /**
  * `export default function () {}` is a hoisted declaration named "default" in
@@ -38,8 +40,7 @@ export function nameAnonymousDefaults(code: string, program: Program): Edit[] {
       const paren = code.indexOf('(', declaration.start);
       if (paren < 0) continue;
       edits.push({ start: paren, end: paren, text: ` ${DEFAULT_FUNCTION}` });
-      const rename = `;Object.defineProperty(${DEFAULT_FUNCTION}, "name", { value: "default", configurable: true });`;
-      edits.push({ start: declaration.end, end: declaration.end, text: rename });
+      edits.push({ start: declaration.end, end: declaration.end, text: `;${RENAME_DEFAULT}` });
     } else if (declaration.type === 'ClassDeclaration') {
       const body = declaration.body as AnyNode;
       edits.push({ start: body.start + 1, end: body.start + 1, text: ' static { Object.defineProperty(this, "name", { value: "default", configurable: true }); }' });
@@ -60,6 +61,8 @@ const STATIC_IMPORT = /^const (__vite_ssr_import_\d+__) = await __vite_ssr_impor
  * The declarations share the first import's line, so line numbers stay exact.
  */
 export function linkImportsFirst(code: string): string {
+  // A hoisted default function is called "default" before any import runs (a cycle may call it).
+  const prelude = code.includes(`function ${DEFAULT_FUNCTION}(`) || code.includes(`function* ${DEFAULT_FUNCTION}(`) ? ` ${RENAME_DEFAULT}` : '';
   const links: string[] = [];
   let first = -1;
   const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, specifier: string, offset: number) => {
@@ -68,5 +71,5 @@ export function linkImportsFirst(code: string): string {
     return `${binding} = await __vite_ssr_import__(${specifier}`;
   });
   if (first < 0) return code;
-  return `${rewritten.slice(0, first)}let ${links.join(', ')}; ${rewritten.slice(first)}`;
+  return `${rewritten.slice(0, first)}let ${links.join(', ')};${prelude} ${rewritten.slice(first)}`;
 }

@@ -2,20 +2,25 @@
  * Transforms cached by content, in memory and on disk (`.hotswap/cache`), so a
  * restart of a large app skips the transform; beside each entry, V8's code
  * cache for the compiled module, so a restart also skips most of the compile.
- * Keys hash the transformer version, the path (maps name it) and the source.
- * Disk entries are written atomically (temp + rename) after the reload that
- * produced them; a corrupt or stale entry is ignored and rewritten.
+ * Keys hash the cache format, the transformer version, the path (maps name
+ * it) and the source. Disk entries are written atomically (temp + rename,
+ * owner-only permissions) after the reload that produced them; every entry is
+ * checked before use (cache-entry.ts): one that is corrupt, of another shape or
+ * edited is ignored and rewritten, never run.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ensureStateDirAbove } from '../shared/state-dir.ts';
 import { join } from 'node:path';
 import { sha256 } from '../shared/hash.ts';
+import { CACHE_FORMAT, decodeCodeCache, decodeEntry, encodeCodeCache, encodeEntry } from './cache-entry.ts';
 import { TRANSFORM_VERSION, transformModule, type TransformOptions, type TransformedModule } from './transform-module.ts';
 
 export interface TransformCacheStats {
   memoryHits: number;
   diskHits: number;
   misses: number;
+  /** Disk entries (transforms and code caches) refused by their digest or shape check, then rewritten. */
+  rejected: number;
   /** V8 code cache entries used at compile / rejected as stale. */
   codeCacheHits: number;
   codeCacheRejected: number;
@@ -35,7 +40,7 @@ export class TransformCache {
   readonly #keysByFile = new Map<string, string[]>();
   readonly #folders = new Set<string>();
   readonly #pending: (() => void)[] = [];
-  readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0, codeCacheHits: 0, codeCacheRejected: 0 };
+  readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0, rejected: 0, codeCacheHits: 0, codeCacheRejected: 0 };
 
   /** `dir` undefined: memory only (and no code cache). */
   constructor(dir: string | undefined) {
@@ -43,13 +48,14 @@ export class TransformCache {
   }
 
   transform(file: string, source: string, options: TransformOptions): CachedTransform {
-    const key = sha256(`${TRANSFORM_VERSION}\0${options.defaultFormat}\0${file}\0${source}`);
+    const sourceHash = sha256(source);
+    const key = sha256(`${CACHE_FORMAT}\0${TRANSFORM_VERSION}\0${options.defaultFormat}\0${file}\0${sourceHash}`);
     const cached = this.#memory.get(key);
     if (cached) {
       this.stats.memoryHits++;
       return cached;
     }
-    const fromDisk = this.#readJson(key);
+    const fromDisk = this.#readEntry(key, file, sourceHash);
     if (fromDisk) {
       this.stats.diskHits++;
       const value = { ...fromDisk, cacheKey: key };
@@ -59,24 +65,29 @@ export class TransformCache {
     this.stats.misses++;
     const result: CachedTransform = { ...transformModule(file, source, options), cacheKey: key };
     this.#remember(file, key, result);
-    this.#later(key, '.json', () => JSON.stringify({ ...result, cacheKey: undefined }));
+    this.#later(key, '.json', () => encodeEntry(result, sourceHash));
     return result;
   }
 
   /** V8 code cache for a transform (same V8 version only), if stored. */
   readCodeCache(key: string | undefined): Buffer | undefined {
     if (!this.#dir || !key) return undefined;
+    let stored: Buffer;
     try {
-      return readFileSync(this.#path(key, `.${codeCacheTag()}.v8`));
+      stored = readFileSync(this.#path(key, `.${codeCacheTag()}.v8`));
     } catch {
       return undefined;
     }
+    const data = decodeCodeCache(key, stored);
+    // Refused: the module compiles without it, and its code cache is written again after it ran.
+    if (!data) this.stats.rejected++;
+    return data;
   }
 
   /** Store V8's code cache for a transform, produced after the module ran (so lazily compiled functions are in it). */
   writeCodeCache(key: string | undefined, produce: () => Buffer): void {
     if (!this.#dir || !key) return;
-    this.#later(key, `.${codeCacheTag()}.v8`, produce);
+    this.#later(key, `.${codeCacheTag()}.v8`, () => encodeCodeCache(key, produce()));
   }
 
   #remember(file: string, key: string, value: CachedTransform): void {
@@ -87,13 +98,18 @@ export class TransformCache {
     this.#keysByFile.set(file, keys);
   }
 
-  #readJson(key: string): TransformedModule | undefined {
+  /** A verified disk entry; a refused one counts as `rejected` and is rewritten by the transform that follows. */
+  #readEntry(key: string, file: string, sourceHash: string): TransformedModule | undefined {
     if (!this.#dir) return undefined;
+    let text: string;
     try {
-      return JSON.parse(readFileSync(this.#path(key, '.json'), 'utf8')) as TransformedModule;
+      text = readFileSync(this.#path(key, '.json'), 'utf8');
     } catch {
       return undefined;
     }
+    const entry = decodeEntry(text, file, sourceHash);
+    if (!entry) this.stats.rejected++;
+    return entry;
   }
 
   #path(key: string, suffix: string): string {
@@ -123,12 +139,13 @@ export class TransformCache {
       const target = this.#path(key, suffix);
       const folder = join(this.#dir as string, key.slice(0, 2));
       if (!this.#folders.has(folder)) {
+        // Owner-only whatever the umask: the cache holds code this process runs.
         if (this.#folders.size === 0) ensureStateDirAbove(folder);
         mkdirSync(folder, { recursive: true, mode: 0o700 });
         this.#folders.add(folder);
       }
       const temp = `${target}.${process.pid}.tmp`;
-      writeFileSync(temp, produce());
+      writeFileSync(temp, produce(), { mode: 0o600 });
       renameSync(temp, target);
     } catch {
       // A read-only or full disk only costs speed: the memory cache still works.

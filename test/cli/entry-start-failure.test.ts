@@ -41,9 +41,11 @@ test('an entry re-run that cannot listen (EADDRINUSE) is reported as failed and 
   const event = await cli.waitForReload((e) => e['status'] !== 'skipped', mark);
   assert.equal(event['status'], 'failed', `the reload must not say committed: ${JSON.stringify(event)}`);
   assert.match(JSON.stringify(event['error']), /EADDRINUSE/);
-  assert.equal(event['restored'], true, JSON.stringify(event));
-  await cli.waitForLine('stdout', new RegExp(`listening ${free}`), 30_000, stdoutMark);
-  assert.equal(await get(`http://127.0.0.1:${free}/`), `serving on ${free}\n`, 'the old version serves again');
+  // The entry is not disposed before its new version runs (its server hands over, issue 11), so
+  // the old version never stopped: nothing had to be started again, and it keeps serving.
+  assert.equal(event['restored'], false, JSON.stringify(event));
+  assert.equal(cli.stdout.slice(stdoutMark).some((l) => l.startsWith('listening')), false, 'nothing had to listen again');
+  assert.equal(await get(`http://127.0.0.1:${free}/`), `serving on ${free}\n`, 'the old version keeps serving');
 
   const mark2 = cli.stderr.length;
   const free2 = await (async () => {
@@ -79,11 +81,14 @@ if (captured === 'bad') void Promise.reject(new Error('could not start: ' + capt
   p.write('src/mode.ts', `export const mode = 'bad';\n`);
   const event = await cli.waitForReload((e) => e['status'] !== 'skipped', mark);
   assert.equal(event['status'], 'failed', JSON.stringify(event));
-  assert.equal(event['phase'], 'commit');
+  assert.equal(event['phase'], 'prepare', 'the start is watched before the swap');
   assert.match(JSON.stringify(event['error']), /main\.ts failed while starting: Error: could not start: bad/);
-  const line = await cli.waitForLine('stdout', /listening \d+ good/, 30_000, stdoutMark);
+  // The old entry was never stopped (its server hands over, issue 11); the socket the failed
+  // version took over went back to it, so the first port answers with the reverted mode.
+  const line = await cli.waitForLine('stdout', /listening \d+ good/, 30_000);
   const port = /listening (\d+)/.exec(line)?.[1];
-  assert.equal(await get(`http://127.0.0.1:${port}/`), 'good\n', 'mode.ts was reverted with the entry, which serves again');
+  assert.equal(await get(`http://127.0.0.1:${port}/`), 'good\n', 'mode.ts was reverted with the entry, which keeps serving');
+  void stdoutMark;
   const mark2 = cli.stderr.length;
   p.write('src/mode.ts', `export const mode = 'better';\n`);
   assert.equal((await cli.waitForReload((e) => e['status'] !== 'skipped', mark2))['status'], 'committed');

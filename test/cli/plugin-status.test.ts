@@ -41,7 +41,7 @@ test('status shows a plugin table and logs one line per plugin event', async (t)
 
   const logs = cli(['logs', '--limit', '200'], app.dir).split('\n');
   const pluginLines = logs.filter((l) => l.includes('◆'));
-  assert.ok(pluginLines.some((l) => l.endsWith('◆ plugin echo v2 live (was v1; its code changed)')), logs.join('\n'));
+  assert.ok(pluginLines.some((l) => l.endsWith('◆ plugin echo v2 live (was v1; its code changed; file tools/echo.ts@v2)')), logs.join('\n'));
   assert.ok(pluginLines.some((l) => /◆ plugin echo v1 (had no calls running|drained \d+ calls?), torn down$/.test(l)), logs.join('\n'));
   assert.ok(pluginLines.some((l) => /◆ plugin calculator failed in smoke, v1 keeps serving: HS_PLUGIN_SMOKE Plugin "calculator" smoke failed/.test(l)), logs.join('\n'));
   for (const line of logs) assert.doesNotMatch(line, /\{"|plugins:plugin:/, 'no raw JSON');

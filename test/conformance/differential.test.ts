@@ -41,6 +41,22 @@ const PROGRAMS: Program[] = [
     expect: 'h:1\nmain h:1\n',
   },
   {
+    name: 'an anonymous default function and a generator are hoisted too: callable from inside the cycle, named "default"',
+    files: {
+      'main.js': `import './child.js';\nexport default function () { return 'anon'; }\nexport function* gen() { yield 'g'; }\n`,
+      'child.js': `import anon, { gen } from './main.js';\nconsole.log(anon(), anon.name, [...gen()].join(''));\n`,
+    },
+    expect: 'anon default g\n',
+  },
+  {
+    name: 'a let export reassigned while a cycle partner reads it: the partner sees each assignment',
+    files: {
+      'main.js': `import { snapshot } from './child.js';\nexport let state = 'a';\nconsole.log(snapshot());\nstate = 'b';\nconsole.log(snapshot());\n`,
+      'child.js': `import { state } from './main.js';\nexport function snapshot() { return 'state=' + state; }\n`,
+    },
+    expect: 'state=a\nstate=b\n',
+  },
+  {
     name: 'a hoisted function in a cycle that reads a binding still in its TDZ throws ReferenceError',
     files: {
       'main.js': `import './child.js';\nexport function read() { return later; }\nconst later = 'late';\nconsole.log('main', read());\n`,

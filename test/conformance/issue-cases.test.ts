@@ -1,6 +1,6 @@
 /**
  * Issue 9, cases 2, 4, 5, 6 and 7: each class of bug with the issue's case and
- * variants of its shape. (Cases 1 and 3 are in pending-core.test.ts; the first
+ * variants of its shape. (Cases 1 and 3 are in core-cases.test.ts; the first
  * evaluation of cases 4 and 5 is also checked against node in differential.test.ts.)
  */
 import { test } from 'node:test';

@@ -55,7 +55,7 @@ test('agent-host in Chromium: the page panel lists the last reloads; the dashboa
   await dash.goto(dashboardUrl);
   await dash.waitForSelector('#status[data-state="running"]');
   await dash.waitForSelector('#graph .node');
-  const live = dash.locator('#feed .entry.event', { hasText: 'plugin echo v2 live (was v1; its code changed)' });
+  const live = dash.locator('#feed .entry.event', { hasText: 'plugin echo v2 live (was v1; its code changed; file tools/echo.ts@v2)' });
   await live.first().waitFor();
   const events = await dash.locator('#feed .entry.event').evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', height: e.getBoundingClientRect().height })));
   assert.ok(events.length > 0);

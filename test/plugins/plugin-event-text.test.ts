@@ -8,8 +8,8 @@ const ROOT = '/app';
 const ERROR = { code: 'HS_PLUGIN_SMOKE', text: 'Plugin "calc" smoke failed: Error: 2+2 answered 5\n    at smoke (/app/tools/calc.ts:9:11)', location: null, frame: null, hint: null, detail: 'Error: x\n    at y' };
 
 const CASES: { [E in PluginHostEventName]: [PluginHostEvents[E], string] } = {
-  'plugin:loaded': [{ name: 'echo', file: '/app/tools/echo.ts', version: 1, transaction: undefined }, 'plugin echo v1 loaded (tools/echo.ts)'],
-  'plugin:reloaded': [{ name: 'echo', file: '/app/tools/echo.ts', version: 2, previousVersion: 1, reason: 'module', transaction: 3 }, 'plugin echo v2 live (was v1; its code changed)'],
+  'plugin:loaded': [{ name: 'echo', file: '/app/tools/echo.ts', version: 1, transaction: undefined, moduleVersion: 1 }, 'plugin echo v1 loaded (tools/echo.ts@v1)'],
+  'plugin:reloaded': [{ name: 'echo', file: '/app/tools/echo.ts', version: 2, previousVersion: 1, reason: 'module', transaction: 3, moduleVersion: 4 }, 'plugin echo v2 live (was v1; its code changed; file tools/echo.ts@v4)'],
   'plugin:failed': [{ name: 'calc', file: '/app/tools/calc.ts', phase: 'smoke', error: ERROR, serving: 1, transaction: 4 }, 'plugin calc failed in smoke, v1 keeps serving: HS_PLUGIN_SMOKE Plugin "calc" smoke failed: Error: 2+2 answered 5'],
   'plugin:disabled': [{ name: 'echo', file: '/app/tools/echo.ts', version: 2 }, 'plugin echo v2 disabled'],
   'plugin:enabled': [{ name: 'echo', file: '/app/tools/echo.ts', version: 3 }, 'plugin echo v3 enabled'],

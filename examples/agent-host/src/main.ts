@@ -1,5 +1,6 @@
 // Entry: a plugin host over tools/ and extensions/, then an HTTP server (or, with
 // --terminal, a stdin/stdout chat). Run it with `npm start` (hotswap run src/main.ts).
+import { relative } from 'node:path';
 import http from 'node:http';
 import { createPluginHost, type PluginHost } from 'hotswap-node';
 import { handleRequest } from './http.ts';
@@ -37,7 +38,8 @@ hot?.prune(() => live.close());
 function logHostEvents(h: PluginHost): void {
   const log = (text: string): boolean => process.stderr.write(`[agent-host] ${text}\n`);
   h.on('plugin:loaded', (e) => log(`plugin ${e.name} v${e.version} loaded`));
-  h.on('plugin:reloaded', (e) => log(`plugin ${e.name} v${e.version} live (was v${e.previousVersion}, ${e.reason})`));
+  // plugin versions count the plugin's live versions; hotswap's `file@vN` counts the file's evaluations: name both
+  h.on('plugin:reloaded', (e) => log(`plugin ${e.name} v${e.version} live (was v${e.previousVersion}, ${e.reason}; file ${relative(process.cwd(), e.file)}@v${e.moduleVersion ?? '?'})`));
   h.on('plugin:failed', (e) => log(`plugin ${e.name} failed in ${e.phase}${e.serving === undefined ? '' : `, v${e.serving} keeps serving`}: ${e.error.text}`));
   h.on('plugin:unloaded', (e) => log(`plugin ${e.name} unloaded`));
   h.on('asset:changed', (e) => log(`asset ${e.file} changed`));

@@ -11,6 +11,7 @@ import { connectControl } from '../../control/control-client.ts';
 import { controlPaths, isProcessAlive, readControlInfo } from '../../control/control-files.ts';
 import { ensureStateDir } from '../../shared/state-dir.ts';
 import { createWatcher } from '../../watch/watcher.ts';
+import { inspectVersionStore } from '../../versions/store-health.ts';
 import { loadConfig, type HotswapConfig } from '../config.ts';
 import { findProjectDir } from '../run-command.ts';
 import { color, print } from './format.ts';
@@ -53,6 +54,7 @@ export async function runChecks(project: string, flags: DoctorFlags): Promise<Ch
   const roots = (config?.roots ?? [project]).map((r) => resolve(project, r));
   const timeout = Number(flags.watchTimeout ?? 5000);
   for (const root of roots) results.push(await checkWatcher(root, project, config?.ignore ?? [], timeout));
+  results.push(checkVersions(project, config));
   results.push(await checkControl(project));
   return results;
 }
@@ -80,6 +82,14 @@ async function checkConfig(project: string, explicit: string | undefined): Promi
   } catch (error) {
     return { config: undefined, result: { name: 'config', status: 'fail', detail: formatError(error, project).split('\n')[0] ?? String(error), fix: 'Fix the config file (it must `export default { ... }` with known keys), or pass --config <file>.' } };
   }
+}
+
+function checkVersions(project: string, config: HotswapConfig | undefined): CheckResult {
+  const name = 'version store';
+  if (config?.versions === false) return { name, status: 'skip', detail: 'history is off (versions: false in the config)' };
+  const file = config?.versions && config.versions.file ? resolve(project, config.versions.file) : join(controlPaths(project).dir, 'versions.db');
+  const health = inspectVersionStore(file, rel(file, project));
+  return health.ok ? { name, status: 'pass', detail: health.detail } : { name, status: 'fail', detail: health.detail, fix: health.fix };
 }
 
 function checkWritable(name: string, dir: string, project: string): CheckResult {

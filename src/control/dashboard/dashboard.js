@@ -2,6 +2,7 @@
 // so the token travels in the Authorization header and never in a URL); the graph and the
 // module list are fetched again only when an event says they changed. No polling.
 import { createGraphView } from './graph.js';
+import { createHistoryView } from './history.js';
 
 const TOKEN_KEY = 'hotswap.token';
 const FEED_LIMIT = 60;
@@ -78,9 +79,13 @@ function renderStatus(status) {
   $('status-text').textContent = status.enabled ? label : `${label} · hot reload off`;
   $('status').title = status.problems.join('\n');
   $('meta').textContent = `pid ${status.pid} · up ${fmtDuration(status.uptime)} · ${status.project}`;
-  const waiting = status.problems.some((p) => p.includes('has not started yet'));
+  const waiting = notStarted();
   if (waiting) $('status-text').textContent = 'Not started: waiting for a fix';
-  $('error-serving').textContent = waiting ? 'the app has not started yet: it is waiting for a fix' : 'the last good version keeps serving';
+  $('error-serving').textContent = waiting
+    ? 'the app has not started yet: it is waiting for a fix'
+    : status.state === 'fatal'
+      ? 'no good version is running: fix and save, or restart'
+      : 'the last good version keeps serving';
   renderError(status.error);
 }
 
@@ -92,7 +97,7 @@ function renderStats(stats) {
   };
   set('reloads', String(stats.reloads), stats.skipped ? `${stats.skipped} without changes` : 'transactions');
   set('succeeded', String(stats.succeeded), stats.reloads ? `${Math.round((stats.succeeded / Math.max(1, stats.succeeded + stats.failed)) * 100)}% of attempts` : '');
-  set('failed', String(stats.failed), stats.failed ? 'old code kept serving' : 'none');
+  set('failed', String(stats.failed), stats.failed ? (notStarted() ? 'the app has not started yet' : 'old code kept serving') : 'none');
   $('stat-failed').classList.toggle('bad', stats.failed > 0);
   set('modules', String(stats.modules), `${stats.versions.alive} versions alive`);
   const total = stats.phases.total;
@@ -124,7 +129,17 @@ function renderError(error) {
   $('error-where').textContent = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}` : '';
   $('error-text').textContent = error.text;
   $('error-frame').replaceWith(Object.assign(error.frame ? frameNode(error.frame) : h('pre', { class: 'frame', hidden: true }), { id: 'error-frame' }));
-  $('error-hint').textContent = error.hint ? `Hint: ${error.hint}` : '';
+  $('error-hint').textContent = error.hint ? `Hint: ${notStarted() ? withoutServingClaim(error.hint) : error.hint}` : '';
+}
+
+/** The app failed to start and has not started since: no version of it serves. */
+function notStarted() {
+  return state.status?.problems.some((p) => p.includes('has not started yet')) ?? false;
+}
+
+/** Hints are written for a running app; before the first start "the last good version keeps serving" is untrue. */
+function withoutServingClaim(hint) {
+  return hint.replace(/;?\s*the (?:last good|previous) version keeps serving\.?/, '; the app starts once it loads without errors.');
 }
 
 // --- live feed
@@ -181,6 +196,7 @@ function eventNode(type, d, at) {
 
 function addFeedEvent(type, data, at) {
   if (type === 'file' || type === 'error') return; // file events are folded into their reload; runtime errors show in status
+  if (type === 'versions:recorded' || type === 'versions:stable') return; // routine: the history tab shows them
   const feed = $('feed');
   const node = entryNode(type, data, at);
   const existing = data.id !== undefined ? state.entries.get(data.id) : undefined;
@@ -194,6 +210,7 @@ function addFeedEvent(type, data, at) {
 
 // --- modules and graph
 let graphView;
+let historyView;
 let refreshQueued = null;
 
 function refreshModules() {
@@ -317,6 +334,7 @@ function handle(type, data, id) {
     default:
       addFeedEvent(type, data, data.at ?? Date.now());
       if (type === 'reload:committed' || type === 'reload:failed' || type === 'file') refreshModules();
+      if (type === 'reload:committed' || type.startsWith('versions:')) historyView.changed();
   }
 }
 
@@ -378,18 +396,22 @@ async function connect() {
 
 // --- tabs
 function selectTab(name) {
-  for (const tab of ['graph', 'modules']) {
+  for (const tab of ['graph', 'modules', 'history']) {
     $(`tab-${tab}`).setAttribute('aria-selected', String(tab === name));
     $(`view-${tab}`).hidden = tab !== name;
   }
   $('legend').hidden = name !== 'graph';
   if (name === 'graph') graphView.fit();
+  if (name === 'history') historyView.show();
+  else historyView.hide();
 }
 
 async function start() {
   graphView = createGraphView($('graph'), { onSelect: showModuleInfo });
   $('tab-graph').addEventListener('click', () => selectTab('graph'));
   $('tab-modules').addEventListener('click', () => selectTab('modules'));
+  historyView = createHistoryView($('view-history'), { api, h, toast });
+  $('tab-history').addEventListener('click', () => selectTab('history'));
   $('graph-fit').addEventListener('click', () => graphView.fit({ all: true }));
   $('reload-all').addEventListener('click', () => void confirmReloadAll());
   if (!token) return showAuth();

@@ -3,6 +3,7 @@
  * `defineConfig` for typing it. Outside cli/ so the library's door can export
  * it without importing the CLI; the CLI loads and validates it (cli/config.ts).
  */
+import type { VersionsOptions } from './versions/version-service.ts';
 
 export interface HotswapConfig {
   /** Directories of reloadable project files. */
@@ -16,6 +17,8 @@ export interface HotswapConfig {
   control?: { port?: number; allowOrigins?: string[] } | false;
   /** Keep the process alive after an uncaught exception in app code (reported, attributed). */
   keepAlive?: boolean;
+  /** Version store, probation and automatic rollback (`.hotswap/versions.db`); false turns history off. */
+  versions?: VersionsOptions | false;
 }
 
 /** Type a config file: `export default defineConfig({ ... })`. */

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { generateApp, renderShared } from '../../bench/fixtures/generate-app.ts';
+import { createRuntime } from '../../src/index.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Full GCs until FinalizationRegistry callbacks (tasks after a GC) have run. */
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+const MODULES = 1000;
+const RELOADS = 50;
+
+// Every module reads `REV` of shared.ts at top level (`export const weight = REV + children's weights`),
+// so each edit of REV re-runs all of them. Each re-run used to compile every module again under a new
+// script name, and V8's compilation cache kept each of those scripts (~11 MB per reload) until the
+// process was under memory pressure.
+// 50,000 module evaluations: minutes on a loaded 2-core machine, so a timeout of its own.
+test(`${MODULES} modules re-run ${RELOADS} times: heap after GC stays flat, no replaced version stays alive`, { timeout: 900_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hotswap-rerun-leak-'));
+  const app = generateApp(dir, MODULES, { weights: true });
+  const rt = createRuntime({ root: app.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  });
+  const mods = MODULES - 3;
+  const root = await rt.import<{ weight: number }>('src/mod-0.ts');
+  // weight of mod-0 = sum over all mods of (REV + 1)
+  assert.equal(root.weight, mods);
+  const edit = async (rev: number): Promise<void> => {
+    writeFileSync(app.sharedFile, renderShared('shared-v0', rev));
+    const result = await rt.reload([app.sharedFile]);
+    assert.equal(result.status, 'committed');
+    assert.equal(result.status === 'committed' ? result.updated.length : 0, mods + 1, 'shared.ts and every mod re-ran');
+    assert.equal(root.weight, mods * (rev + 1));
+  };
+  // Warm up, so one-time allocations (V8's code, the transform cache's two entries per file) are in the baseline.
+  for (let rev = 1; rev <= 3; rev++) await edit(rev);
+  const before = await settledHeap();
+  for (let rev = 4; rev < 4 + RELOADS; rev++) {
+    await edit(rev);
+    // A GC now and then, as a process's own would do: V8 drops unused bytecode only after a few.
+    if (rev % 10 === 0) t.diagnostic(`after ${rev - 3} reloads: heap ${((await settledHeap()) / 1048576).toFixed(1)} MB`);
+  }
+  const after = await settledHeap();
+  const growthMb = (after - before) / 1024 / 1024;
+  t.diagnostic(`heap after GC: ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MB over ${RELOADS} reloads of ${MODULES} modules`);
+  // Before the fix: ~11 MB per reload (~550 MB here). Generous bound: a few reloads' worth of noise.
+  assert.ok(growthMb < 20, `heap grew by ${growthMb.toFixed(1)} MB`);
+  // Every replaced version is collected: wait (bounded) for the finalizers.
+  let retained = rt.retainedVersions();
+  for (let i = 0; i < 20 && retained.length > 0; i++) {
+    await settledHeap();
+    retained = rt.retainedVersions();
+  }
+  assert.deepEqual(retained.slice(0, 5), [], `${retained.length} replaced versions still alive`);
+});
