@@ -97,6 +97,8 @@ class Fuzzer {
   #kills = 0;
   #attacks = 0;
   #settles = 0;
+  /** Failed requests of the current load already reported. */
+  #failuresSeen = 0;
 
   constructor(app: FuzzApp, rng: Rng, options: FuzzOptions) {
     this.#app = app;
@@ -211,7 +213,7 @@ class Fuzzer {
       await load.stop();
       this.#requests += load.stats.requests;
       this.#failed += load.stats.failed;
-      if (load.stats.failed > 0) this.#violate('request-failed', `${load.stats.failed} failed; first: ${load.stats.firstFailure ?? ''}`);
+      if (load.stats.failed > 0) this.#violate('request-failed', `${load.stats.failed} failed; first: ${load.stats.firstFailure ?? ''}; ${this.#processState()}`);
       this.#load = undefined;
     }
     await this.#cli?.stop();
@@ -224,13 +226,20 @@ class Fuzzer {
   /** Every module valid on disk again; then what serves must be exactly the last content written. */
   async #settle(): Promise<void> {
     this.#settles++;
+    const failed = this.#load?.stats.failed ?? 0;
+    if (failed > this.#failuresSeen) {
+      this.#failuresSeen = failed;
+      this.#violate('request-failed', `${failed} failed so far; first: ${this.#load?.stats.firstFailure ?? ''}; ${this.#processState()}`);
+    }
     for (const model of this.#models.values()) if (model.expected === undefined) restoreValid(this.#app.dir, model);
     const t0 = performance.now();
     const stuck = await this.#waitForExpected();
     if (stuck.length > 0) {
-      this.#violate('lost-save', `after ${this.#options.settleTimeoutMs ?? 30_000} ms: ${stuck.join('; ')}`);
+      const names = stuck.map((line) => line.split(' ')[0] as string).filter((name) => this.#models.has(name));
+      if (names.length < stuck.length) this.#violate('request-failed', `the app did not answer while settling: ${stuck.join('; ')}; ${this.#processState()}`);
+      else this.#violate('lost-save', `after ${this.#options.settleTimeoutMs ?? 30_000} ms: ${stuck.join('; ')}`);
       // a fresh save of each stuck module must still get through
-      for (const line of stuck) restoreValid(this.#app.dir, this.#model(line.split(' ')[0] as string));
+      for (const name of names.length > 0 ? names : this.#app.modules) restoreValid(this.#app.dir, this.#model(name));
       const still = await this.#waitForExpected();
       if (still.length > 0) this.#violate('stuck', `even after fresh saves: ${still.join('; ')}`);
     } else {
@@ -266,6 +275,21 @@ class Fuzzer {
     if (fds.length > 1 && Math.max(...fds) > (fds[0] as number) + FD_SLACK) this.#violate('resources', `open fds grew from ${fds[0]} to ${Math.max(...fds)}`);
     const heap = this.#heap;
     if (heap.length > 1 && Math.max(...heap) > (heap[0] as number) + HEAP_SLACK_MB) this.#violate('resources', `heap after GC grew from ${heap[0]} MB to ${Math.max(...heap)} MB`);
+  }
+
+  /** For a report: is the app's process running, sleeping, and what did it say last. */
+  #processState(): string {
+    const cli = this.#cli;
+    const pid = cli?.child.pid;
+    let state = 'unknown';
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      state = `state ${fields[0]}, cpu ${Math.round((Number(fields[11]) + Number(fields[12])) / 100)} s`;
+    } catch {
+      // not Linux
+    }
+    return `pid ${pid} ${state}; last stderr: ${(cli?.stderr.slice(-4) ?? []).join(' | ').slice(0, 600)}`;
   }
 
   async #sample(): Promise<void> {
@@ -305,6 +329,7 @@ class Fuzzer {
     this.#failed += load.stats.failed;
     if (load.stats.failed > 0) this.#violate('request-failed', `${load.stats.failed} failed; first: ${load.stats.firstFailure ?? ''}`);
     this.#load = startLoad(this.#port, this.#options.concurrency ?? 2, this.#check);
+    this.#failuresSeen = 0;
     this.#checkResources();
     this.#fds.length = 0; // a new process: its own baseline
     this.#heap.length = 0;
