@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
-import type { HotswapConfig } from '../shared/define-config.ts';
+import type { HotswapConfig } from '../define-config.ts';
 
-export type { HotswapConfig } from '../shared/define-config.ts';
+export type { HotswapConfig } from '../define-config.ts';
 
 const KNOWN_KEYS = new Set(['roots', 'ignore', 'settleMs', 'watch', 'control', 'keepAlive', 'versions']);
 const CONFIG_FILES = ['hotswap.config.ts', 'hotswap.config.mts', 'hotswap.config.js', 'hotswap.config.mjs'];

@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
 import { attachVersions } from '../versions/attach-versions.ts';
+import { registerVersionsProvider } from '../control/versions-provider.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { crashReport, describeUncaught } from './app-error.ts';
 import { Reporter, type LogFormat } from './reporter.ts';
@@ -63,7 +64,10 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
   runtime.on('reload', (result) => reporter.reload(result));
   runtime.on('error', (error) => reporter.error(error, 'runtime'));
   // Before the app starts, so the start-up load is recorded; a store that cannot open only turns history off.
-  if (enabled && config.versions !== false) attachVersions(runtime, config.versions ?? {}, { info: (m, d) => reporter.info(m, d), warn: (m, d) => reporter.info(`⚠ ${m}`, d) });
+  if (enabled && config.versions !== false) {
+    const versions = attachVersions(runtime, config.versions ?? {}, { info: (m, d) => reporter.info(m, d), warn: (m, d) => reporter.info(`⚠ ${m}`, d) });
+    runtime.on('close', registerVersionsProvider(versions));
+  }
   if (source && flags.verbose) reporter.info(`config from ${source}`);
 
   const keepAlive = watch && flags.keepAlive !== false && config.keepAlive !== false;
@@ -133,13 +137,21 @@ function installProcessHandlers(runtime: Runtime, reporter: Reporter, keepAlive:
     });
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    let closing = false;
     const onSignal = (): void => {
       // If the app handles the signal itself, it owns the shutdown, as under node.
       if (process.listenerCount(signal) > 1) return;
-      process.off(signal, onSignal);
-      const forceExit = setTimeout(() => process.kill(process.pid, signal), 5000);
+      // A second signal while closing (npx forwards the one its process group got) must not cut the
+      // shutdown short: dispose handlers and the token clean-up finish, bounded by forceExit.
+      if (closing) return;
+      closing = true;
+      const exit = (): void => {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      };
+      const forceExit = setTimeout(exit, 5000);
       forceExit.unref();
-      void runtime.close().finally(() => process.kill(process.pid, signal));
+      void runtime.close().finally(exit);
     };
     process.on(signal, onSignal);
   }

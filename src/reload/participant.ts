@@ -58,7 +58,7 @@ export interface TransactionView {
 
 export interface ReloadParticipant {
   name: string;
-  /** Whether a file event for `file` concerns this participant (a file that is not a loaded module). Without it, every new file does. */
+  /** Whether a file event for `file` concerns this participant (a file that is not a loaded module). Without it, none does: a participant that only observes transactions (the version store) never turns editor noise into a reload. */
   wants?(file: string): boolean;
   /** After the staged versions validated, before commit. Throw (a HotswapError, ideally) to abort. */
   prepare?(tx: TransactionView): void | Promise<void>;

@@ -122,6 +122,7 @@ export class ModuleRegistry {
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
       own: (resource, release) => version.scope.add(ownedResource(resource, release)),
+      keep: (create) => outsideScopes(create),
     });
     // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
@@ -135,7 +136,8 @@ export class ModuleRegistry {
       // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
       this.graph.setLive(version);
     }
-    version.evaluation = this.#evaluate(version, staging);
+    // Only the module code runs in its version's scope (inside #evaluate); the runner's own work (cache writes) in none.
+    version.evaluation = outsideScopes(() => this.#evaluate(version, staging));
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
     version.evaluation.catch(() => {});
     return version;
@@ -342,6 +344,9 @@ export class ModuleRegistry {
     if (reason !== 'aborted') await release();
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+    // A version that never committed gives its number back, so module versions count good versions,
+    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
+    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
   }
 
   /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
@@ -373,7 +378,8 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    const list = this.#scripts.get(node) ?? [];
+    // a script name can come back (an aborted version's number, a cached script): one entry per name
+    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

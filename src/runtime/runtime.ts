@@ -327,7 +327,7 @@ export class Runtime {
    */
   #relevantPart(set: ChangeSet): ChangeSet | undefined {
     const graph = this.#registry.graph;
-    const watched = (file: string): boolean => graph.get(file) !== undefined || this.#participants.some((p) => p.wants?.(file) ?? set.added.includes(file));
+    const watched = (file: string): boolean => graph.get(file) !== undefined || this.#participants.some((p) => p.wants?.(file) === true);
     // an entry that never started has no current version either
     const failing = [...graph.nodes()].some((node) => node.lastError !== undefined || !node.current);
     const matters = (file: string): boolean => watched(file) || (failing && this.#registry.resolver.isProjectFile(file));

@@ -3,12 +3,12 @@
  * queue that runs apply and rollback one at a time, and the automatic
  * rollback of a version whose calls fail in probation. `hotswap run` attaches
  * it before the app starts, so the start-up load is recorded too; the control
- * API finds it through `versionsFor(runtime)`.
+ * API finds it through `versionsFor(runtime)` (and control/versions-provider.ts
+ * shows its stats and events: versions never import the control plane).
  */
-import { registerControlProvider } from '../control/providers.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { applyChange, changeQueue, rollbackTo, type ApplyInput, type ChangeOutcome, type RollbackTarget } from './live-change.ts';
-import { VersionService, type VersionEvent, type VersionsOptions } from './version-service.ts';
+import { VersionService, type VersionsOptions } from './version-service.ts';
 
 export interface Versions {
   readonly service: VersionService;
@@ -69,30 +69,6 @@ export function attachVersions(runtime: Runtime, options: VersionsOptions = {}, 
     );
   };
 
-  const disposeProvider = registerControlProvider({
-    name: 'versions',
-    stats: () => ({ available: service.store !== undefined, problems: service.problems(), probation: service.probation.watched().map((w) => ({ id: w.id, module: service.rel(w.file), ...w.sample() })) }),
-    problems: () => service.problems(),
-    subscribe: (emit) => service.on((event) => emit(event.type, { text: describeEvent(event), ...event })),
-  });
-  runtime.on('close', () => {
-    disposeProvider();
-    attached.delete(runtime);
-  });
+  runtime.on('close', () => attached.delete(runtime));
   return versions;
-}
-
-/** One line for the dashboard feed and `hotswap logs`. */
-function describeEvent(event: VersionEvent): string {
-  switch (event.type) {
-    case 'recorded':
-      return `recorded ${event.versions.map((v) => `${v.module}@${v.seq}`).join(', ')} (${event.versions[0]?.trigger ?? ''})`;
-    case 'stable':
-      return `${event.version.module}@${event.version.seq} is stable after probation (${event.version.errors}/${event.version.calls} calls failed)`;
-    case 'failing':
-      return `${event.version.module}@${event.version.seq} is failing in probation (${event.sample.errors}/${event.sample.calls} calls failed)`;
-    case 'rolled-back':
-    case 'error':
-      return event.message;
-  }
 }

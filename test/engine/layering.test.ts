@@ -21,7 +21,10 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['reload/', 4],
   ['runtime/', 5],
   ['plugins/', 6],
+  ['versions/', 6.5],
   ['control/', 7],
+  // The config shape names options of every layer below the CLI (versions, control).
+  ['define-config.ts', 7.4],
   ['index.ts', 7.5],
   ['cli/', 8],
 ];

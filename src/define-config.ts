@@ -3,7 +3,7 @@
  * `defineConfig` for typing it. Outside cli/ so the library's door can export
  * it without importing the CLI; the CLI loads and validates it (cli/config.ts).
  */
-import type { VersionsOptions } from '../versions/version-service.ts';
+import type { VersionsOptions } from './versions/version-service.ts';
 
 export interface HotswapConfig {
   /** Directories of reloadable project files. */
