@@ -87,8 +87,12 @@ class Fuzzer {
   readonly #violations: Violation[] = [];
   readonly #byKind: Partial<Record<MutationKind, number>> = {};
   readonly #converge: number[] = [];
+  /** Samples of the current process (the bound is per process)… */
   readonly #heap: number[] = [];
   readonly #fds: number[] = [];
+  /** …and of every process of the run (the report). */
+  readonly #heapAll: number[] = [];
+  readonly #fdsAll: number[] = [];
   #cli: RunningCli | undefined;
   #port = 0;
   #load: HttpLoad | undefined;
@@ -152,8 +156,8 @@ class Fuzzer {
       converge: { p50: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: Math.round(sorted.at(-1) ?? 0) },
       kills: this.#kills,
       attacks: this.#attacks,
-      heapMb: span(this.#heap),
-      fds: span(this.#fds),
+      heapMb: span(this.#heapAll),
+      fds: span(this.#fdsAll),
       violations: this.#violations,
       durationMs: Math.round(performance.now() - started),
     };
@@ -295,10 +299,15 @@ class Fuzzer {
   async #sample(): Promise<void> {
     const pid = this.#cli?.child.pid;
     const sample = pid === undefined ? undefined : sampleProcess(pid);
-    if (sample) this.#fds.push(sample.fds);
+    if (sample) {
+      this.#fds.push(sample.fds);
+      this.#fdsAll.push(sample.fds);
+    }
     try {
       const { body } = await get(this.#port, '/heap');
-      this.#heap.push(Math.round((JSON.parse(body) as { heapUsed: number }).heapUsed / 1024 / 1024));
+      const heap = Math.round((JSON.parse(body) as { heapUsed: number }).heapUsed / 1024 / 1024);
+      this.#heap.push(heap);
+      this.#heapAll.push(heap);
     } catch {
       // the next sample will do
     }
