@@ -87,8 +87,12 @@ class Fuzzer {
   readonly #violations: Violation[] = [];
   readonly #byKind: Partial<Record<MutationKind, number>> = {};
   readonly #converge: number[] = [];
+  /** Samples of the current process (the bound is per process)… */
   readonly #heap: number[] = [];
   readonly #fds: number[] = [];
+  /** …and of every process of the run (the report). */
+  readonly #heapAll: number[] = [];
+  readonly #fdsAll: number[] = [];
   #cli: RunningCli | undefined;
   #port = 0;
   #load: HttpLoad | undefined;
@@ -97,6 +101,8 @@ class Fuzzer {
   #kills = 0;
   #attacks = 0;
   #settles = 0;
+  /** Failed requests of the current load already reported. */
+  #failuresSeen = 0;
 
   constructor(app: FuzzApp, rng: Rng, options: FuzzOptions) {
     this.#app = app;
@@ -150,8 +156,8 @@ class Fuzzer {
       converge: { p50: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: Math.round(sorted.at(-1) ?? 0) },
       kills: this.#kills,
       attacks: this.#attacks,
-      heapMb: span(this.#heap),
-      fds: span(this.#fds),
+      heapMb: span(this.#heapAll),
+      fds: span(this.#fdsAll),
       violations: this.#violations,
       durationMs: Math.round(performance.now() - started),
     };
@@ -211,7 +217,7 @@ class Fuzzer {
       await load.stop();
       this.#requests += load.stats.requests;
       this.#failed += load.stats.failed;
-      if (load.stats.failed > 0) this.#violate('request-failed', `${load.stats.failed} failed; first: ${load.stats.firstFailure ?? ''}`);
+      if (load.stats.failed > 0) this.#violate('request-failed', `${load.stats.failed} failed; first: ${load.stats.firstFailure ?? ''}; ${this.#processState()}`);
       this.#load = undefined;
     }
     await this.#cli?.stop();
@@ -224,13 +230,20 @@ class Fuzzer {
   /** Every module valid on disk again; then what serves must be exactly the last content written. */
   async #settle(): Promise<void> {
     this.#settles++;
+    const failed = this.#load?.stats.failed ?? 0;
+    if (failed > this.#failuresSeen) {
+      this.#failuresSeen = failed;
+      this.#violate('request-failed', `${failed} failed so far; first: ${this.#load?.stats.firstFailure ?? ''}; ${this.#processState()}`);
+    }
     for (const model of this.#models.values()) if (model.expected === undefined) restoreValid(this.#app.dir, model);
     const t0 = performance.now();
     const stuck = await this.#waitForExpected();
     if (stuck.length > 0) {
-      this.#violate('lost-save', `after ${this.#options.settleTimeoutMs ?? 30_000} ms: ${stuck.join('; ')}`);
+      const names = stuck.map((line) => line.split(' ')[0] as string).filter((name) => this.#models.has(name));
+      if (names.length < stuck.length) this.#violate('request-failed', `the app did not answer while settling: ${stuck.join('; ')}; ${this.#processState()}`);
+      else this.#violate('lost-save', `after ${this.#options.settleTimeoutMs ?? 30_000} ms: ${stuck.join('; ')}`);
       // a fresh save of each stuck module must still get through
-      for (const line of stuck) restoreValid(this.#app.dir, this.#model(line.split(' ')[0] as string));
+      for (const name of names.length > 0 ? names : this.#app.modules) restoreValid(this.#app.dir, this.#model(name));
       const still = await this.#waitForExpected();
       if (still.length > 0) this.#violate('stuck', `even after fresh saves: ${still.join('; ')}`);
     } else {
@@ -268,13 +281,33 @@ class Fuzzer {
     if (heap.length > 1 && Math.max(...heap) > (heap[0] as number) + HEAP_SLACK_MB) this.#violate('resources', `heap after GC grew from ${heap[0]} MB to ${Math.max(...heap)} MB`);
   }
 
+  /** For a report: is the app's process running, sleeping, and what did it say last. */
+  #processState(): string {
+    const cli = this.#cli;
+    const pid = cli?.child.pid;
+    let state = 'unknown';
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      state = `state ${fields[0]}, cpu ${Math.round((Number(fields[11]) + Number(fields[12])) / 100)} s`;
+    } catch {
+      // not Linux
+    }
+    return `pid ${pid} ${state}; last stderr: ${(cli?.stderr.slice(-4) ?? []).join(' | ').slice(0, 600)}`;
+  }
+
   async #sample(): Promise<void> {
     const pid = this.#cli?.child.pid;
     const sample = pid === undefined ? undefined : sampleProcess(pid);
-    if (sample) this.#fds.push(sample.fds);
+    if (sample) {
+      this.#fds.push(sample.fds);
+      this.#fdsAll.push(sample.fds);
+    }
     try {
       const { body } = await get(this.#port, '/heap');
-      this.#heap.push(Math.round((JSON.parse(body) as { heapUsed: number }).heapUsed / 1024 / 1024));
+      const heap = Math.round((JSON.parse(body) as { heapUsed: number }).heapUsed / 1024 / 1024);
+      this.#heap.push(heap);
+      this.#heapAll.push(heap);
     } catch {
       // the next sample will do
     }
@@ -305,6 +338,7 @@ class Fuzzer {
     this.#failed += load.stats.failed;
     if (load.stats.failed > 0) this.#violate('request-failed', `${load.stats.failed} failed; first: ${load.stats.firstFailure ?? ''}`);
     this.#load = startLoad(this.#port, this.#options.concurrency ?? 2, this.#check);
+    this.#failuresSeen = 0;
     this.#checkResources();
     this.#fds.length = 0; // a new process: its own baseline
     this.#heap.length = 0;

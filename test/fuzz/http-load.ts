@@ -1,7 +1,9 @@
 /**
  * Steady HTTP load on the app from the test process: `concurrency` loops of
  * keep-alive GETs. Every response is checked as it arrives by `check`; a
- * failed request (socket error, non-200, unparsable body) is a violation.
+ * failed request (socket error, non-200, unparsable body, no answer in two
+ * minutes) is a violation. A slow answer is not: a multi-MB module blocks the
+ * event loop while it transforms, for long on a loaded machine.
  */
 import { Agent, request } from 'node:http';
 
@@ -19,7 +21,7 @@ export interface HttpLoad {
   stop(): Promise<void>;
 }
 
-export function get(port: number, path: string, agent?: Agent, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+export function get(port: number, path: string, agent?: Agent, timeoutMs = 120_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, ...(agent ? { agent } : {}), timeout: timeoutMs }, (res) => {
       let body = '';
