@@ -23,6 +23,11 @@ interface HotswapHotContext {
    * Timers, listeners, servers, child processes and workers created at top level need no `own`.
    */
   own<T>(resource: T, release: (resource: T) => unknown): T;
+  /**
+   * hotswap: run `create()` outside this version's resources: what it makes (timers, listeners, servers)
+   * outlives the version. For an object carried over in `data`: `data.pool ??= hot.keep(() => createPool())`.
+   */
+  keep<T>(create: () => T): T;
   /** Runs when no module imports this one any more. */
   prune(callback: (data: Record<string, any>) => void | Promise<void>): void;
   /** Updates of this module cannot be applied in place: a change asks for a restart. */

@@ -24,8 +24,8 @@ import { argValue, freePort, log, machineInfo, machineInfoSince, removeDir, RESU
 
 const quick = process.argv.includes('--quick');
 const plan = quick
-  ? { starts: 1, leaf: 5, rerun: 3, twoSaves: 2, broken: 1, loadLeaf: 2, loadRerun: 1, memory: { 'in-process': [0, 25, 100], restart: [0, 3] } }
-  : { starts: 5, leaf: 30, rerun: 10, twoSaves: 10, broken: 3, loadLeaf: 10, loadRerun: 5, memory: { 'in-process': [0, 100, 500, 1000], restart: [0, 20] } };
+  ? { starts: 1, leaf: 5, rerun: 3, twoSaves: 2, broken: 1, loadLeaf: 2, loadRerun: 1, memory: { 'in-process': [0, 10, 30], restart: [0, 3], hotswap: [0, 10, 30, 100] } }
+  : { starts: 5, leaf: 30, rerun: 10, twoSaves: 10, broken: 3, loadLeaf: 10, loadRerun: 5, memory: { 'in-process': [0, 100, 500, 1000], restart: [0, 20], hotswap: [0, 100, 500, 1000] } };
 const sizes = (argValue('sizes') ?? '10,100,1000').split(',').map(Number);
 const only = argValue('peers')?.split(',').map((s) => s.trim().toLowerCase());
 
@@ -118,7 +118,8 @@ async function measureSize(peer: Peer, modules: number, withMemory: boolean): Pr
           await session.start(false);
           const points: { edits: number; heapMB: number | undefined }[] = [];
           let edits = 0;
-          for (const target of plan.memory[peer.kind]) {
+          // quick mode: hotswap goes on to 100 edits (the acceptance: < 5 MB over 100 re-run edits)
+          for (const target of peer.name === 'hotswap' ? plan.memory.hotswap : plan.memory[peer.kind]) {
             let lostInRow = 0;
             while (edits < target && lostInRow < 2) {
               const edit = await (kind === 'leaf' ? session.leafEdit() : session.rerunEdit());

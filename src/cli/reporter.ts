@@ -52,7 +52,8 @@ export class Reporter {
     if (result.status === 'committed') this.#waitingForStart = false;
     if (this.#options.format === 'json') return this.#json({ level: result.status === 'failed' ? 'error' : 'info', event: 'reload', ...toJson(result) });
     const rel = (f: string): string => relativePath(f, this.#options.root);
-    const files = result.files.map(rel).join(', ') || '(all)';
+    // a burst of thousands of files is one readable line
+    const files = firstFew(result.files.map(rel), 12) || '(all)';
     switch (result.status) {
       case 'skipped':
         if (this.#options.verbose) this.#line(this.#color('gray', `· ${files}: no change`));
@@ -85,7 +86,7 @@ export class Reporter {
         const updated = firstFew(result.updated.filter((u) => !rerunFiles.has(u.file)).map((u) => `${rel(u.file)}@v${u.version}`)) || `pruned ${firstFew(result.pruned.map(rel))}`;
         // Importers that re-ran lost their module-level state: say so, the user did not edit them.
         const rerun = result.rerun.length > 0 ? `; re-ran ${result.rerun.length === 1 ? '' : `${result.rerun.length}: `}${firstFew(result.rerun.map((r) => rel(r.file)))} (state reset: not kept in import.meta.hot.data)` : '';
-        const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${result.pending.map((f) => rel(f.file)).join(', ')}`) : '';
+        const pending = result.pending?.length ? this.#color('yellow', ` · still failing: ${firstFew(result.pending.map((f) => rel(f.file)), 12)}`) : '';
         this.#line(`${this.#color('green', '↻')} ${updated}${rerun} ${this.#color('gray', `${result.timings.total.toFixed(1)} ms`)}${pending}`);
         for (const w of result.warnings ?? []) this.#line(`${this.#color('yellow', '!')} warning: ${w.message}`);
         if (this.#options.verbose) {

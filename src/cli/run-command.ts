@@ -137,13 +137,21 @@ function installProcessHandlers(runtime: Runtime, reporter: Reporter, keepAlive:
     });
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    let closing = false;
     const onSignal = (): void => {
       // If the app handles the signal itself, it owns the shutdown, as under node.
       if (process.listenerCount(signal) > 1) return;
-      process.off(signal, onSignal);
-      const forceExit = setTimeout(() => process.kill(process.pid, signal), 5000);
+      // A second signal while closing (npx forwards the one its process group got) must not cut the
+      // shutdown short: dispose handlers and the token clean-up finish, bounded by forceExit.
+      if (closing) return;
+      closing = true;
+      const exit = (): void => {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      };
+      const forceExit = setTimeout(exit, 5000);
       forceExit.unref();
-      void runtime.close().finally(() => process.kill(process.pid, signal));
+      void runtime.close().finally(exit);
     };
     process.on(signal, onSignal);
   }

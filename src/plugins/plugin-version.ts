@@ -212,6 +212,7 @@ export class PluginVersion {
     this.#tearingDown = true;
     clearTimeout(this.#drainTimer);
     const reason = this.status === 'retired' ? 'replaced' : this.status === 'staged' ? 'discarded' : 'removed';
+    if (reason === 'discarded') this.#options.scope?.retire(true);
     this.status = 'disposed';
     this.#options.controller.abort();
     // Reverse order: what was set up last is torn down first.

@@ -67,7 +67,7 @@ export async function revertStart(deps: TransactionDeps, tx: TransactionState, p
   return { ...tx.base, status: 'failed', error, phase: 'commit', restored, timings: tx.timings, ...(fatal ? { fatal } : {}) };
 }
 
-/** How long a dispose-first module's new version is watched for asynchronous throws after it ran, ms. */
+/** How long a re-run entry or dispose-first module's new version is watched for asynchronous throws after it ran, ms. */
 export const START_WINDOW_MS = 100;
 
 /** The first error thrown asynchronously by this transaction's code after `from` of them, once the start window passed. */

@@ -16,11 +16,20 @@ export interface LingeringResource {
   releasedForMs: number;
 }
 
+/** Entries are checked for being gone once the registry grows past this (then past twice what is left). */
+const PRUNE_FLOOR = 64;
+
 class LeakRegistry {
   readonly #entries = new Map<TrackedResource, { owner: ScopeOwner; at: number }>();
+  #pruneAt = PRUNE_FLOOR;
 
   add(owner: ScopeOwner, resource: TrackedResource): void {
     this.#entries.set(resource, { owner, at: Date.now() });
+    // Nobody may ever ask for the report: what is gone must not be held here (an old server and its sockets).
+    if (this.#entries.size > this.#pruneAt) {
+      for (const entry of this.#entries.keys()) if (!entry.alive()) this.#entries.delete(entry);
+      this.#pruneAt = Math.max(PRUNE_FLOOR, this.#entries.size * 2);
+    }
   }
 
   /** Released resources still alive, oldest first. */

@@ -62,9 +62,10 @@ function patchEmitters(): void {
     };
     proto[method] = patched as (...args: unknown[]) => unknown;
   }
-  const holder = EventEmitter as unknown as { init: (this: EventEmitter, ...args: unknown[]) => void };
+  const holder = EventEmitter as unknown as { init: (this: EventEmitter, options?: unknown) => void };
   const init = holder.init;
-  holder.init = function (this: EventEmitter, ...args: unknown[]): void {
+  // Fixed arity (no rest array): every emitter, socket and request goes through here.
+  holder.init = function (this: EventEmitter, options?: unknown): void {
     const scope = recordingScope();
     if (scope) {
       createdBy.set(this, scope);
@@ -72,7 +73,7 @@ function patchEmitters(): void {
       else if (this instanceof ChildProcess) scope.add(childResource(this));
       else if (this instanceof Worker) scope.add(workerResource(this));
     }
-    return init.apply(this, args);
+    return init.call(this, options);
   };
 }
 

@@ -27,8 +27,11 @@ export interface TrackedResource {
   label: string;
   /** Where it was created (source-mapped), for the leak report. */
   stack: string | undefined;
-  /** At commit, synchronously: stop taking part in the app (listeners off, hand a socket over). */
-  retire?(): void;
+  /**
+   * Synchronously: stop taking part in the app (listeners off, hand a socket over). At the
+   * commit for a replaced version; before its dispose handlers for a discarded one (`discarded`).
+   */
+  retire?(discarded: boolean): void;
   /** After the dispose handlers: free it. A throw is reported; the resource then counts as leaked. */
   release(reason: ReleaseReason): void | Promise<void>;
   /** Still holding something (a server with open connections, a child not exited yet). */
@@ -66,11 +69,6 @@ export class ResourceScope {
     return this.#state;
   }
 
-  /** Why it was released (undefined while not released). */
-  get releaseReason(): ReleaseReason | undefined {
-    return this.#reason;
-  }
-
   /** Resources created in this context are recorded here (while the owner's top level runs). */
   get recording(): boolean {
     return this.#state === 'open' && this.#isRecording();
@@ -95,22 +93,21 @@ export class ResourceScope {
     }
   }
 
-  /** Forget a resource that ended by itself (a timer that fired, a listener removed by the app). */
-  forget(resource: TrackedResource): void {
-    this.#resources.delete(resource);
-  }
-
   resources(): TrackedResource[] {
     return [...this.#resources];
   }
 
-  /** Commit step: the version is no longer the live one. Synchronous and idempotent. */
-  retire(): void {
+  /**
+   * The version no longer takes part: at the commit that replaced it, or before the
+   * dispose handlers of a discarded one (which must not close a socket it only borrowed).
+   * Synchronous and idempotent.
+   */
+  retire(discarded = false): void {
     if (this.#state !== 'open') return;
     this.#state = 'retired';
     for (const resource of this.#resources) {
       try {
-        resource.retire?.();
+        resource.retire?.(discarded);
       } catch {
         // a resource that cannot retire is released below; release reports it if it stays alive
       }
@@ -125,7 +122,7 @@ export class ResourceScope {
   async release(reason: ReleaseReason, onError?: (error: unknown, resource: TrackedResource) => void): Promise<void> {
     if (this.#state === 'released') return;
     this.#reason = reason;
-    this.retire();
+    this.retire(reason === 'discarded');
     this.#state = 'released';
     // Async resources created at top level (a socket, a handle) keep this scope as their context: hold nothing of the version.
     this.#isRecording = () => false;

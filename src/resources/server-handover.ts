@@ -16,7 +16,7 @@ import { forwardRequests, retireHandedOver, type Lineage } from './handed-over-s
 import { outsideScopes, recordingScope, liveScope, creationStack, type ReleaseReason, type ResourceScope, type TrackedResource } from './resource-scope.ts';
 
 /** How long a replaced version's server keeps serving while the new version may still call `listen()` (an un-awaited `start()`). */
-export const HANDOVER_GRACE_MS = 1500;
+const HANDOVER_GRACE_MS = 1500;
 
 interface InternalServer extends net.Server {
   _handle: object | null;
@@ -43,6 +43,8 @@ class ServerRecord implements TrackedResource {
   handedOver = false;
   lineage: Lineage | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  /** Gave a borrowed socket back (discarded before the commit): nothing left to close. */
+  #gaveBack = false;
 
   constructor(server: net.Server, scope: ResourceScope, stack: string | undefined) {
     this.server = server as InternalServer;
@@ -55,29 +57,43 @@ class ServerRecord implements TrackedResource {
     return `${this.server.constructor.name} ${this.port === undefined ? '' : `:${this.port}`}${state}`.trim();
   }
 
-  retire(): void {
+  retire(discarded: boolean): void {
+    if (discarded) {
+      this.#giveBack();
+      return;
+    }
     const next = this.handedTo;
-    if (next && next.scope.state !== 'released') handOver(this, next);
+    if (next && next.scope.state === 'open') handOver(this, next);
   }
 
   release(reason: ReleaseReason): void {
     clearTimeout(this.#graceTimer);
-    const from = this.adoptedFrom;
-    if (from && !from.handedOver) {
-      // Discarded before the commit: the socket stays with the old server, which never stopped accepting.
-      this.server._handle = null;
-      from.handedTo = undefined;
-      this.adoptedFrom = undefined;
-      return;
-    }
-    if (this.handedOver) return;
-    if (reason === 'replaced' && this.server.listening) {
+    this.#giveBack();
+    if (this.#gaveBack || this.handedOver) return;
+    // Only a TCP port can be taken over: a server on a pipe path closes at once, so the new version can bind the path.
+    if (reason === 'replaced' && this.server.listening && this.port !== undefined) {
       // The new version may listen a little later (after an await): keep serving until it does, or until the grace ends.
       this.#graceTimer = setTimeout(() => this.#close(false), HANDOVER_GRACE_MS);
       this.#graceTimer.unref();
       return;
     }
     this.#close(reason === 'discarded');
+  }
+
+  /**
+   * Discarded before the commit: the socket stays with the old server, which never
+   * stopped accepting; this server lets go of it (a `close()` from its dispose handler
+   * then closes nothing). Whether there was a socket to give back.
+   */
+  #giveBack(): boolean {
+    const from = this.adoptedFrom;
+    if (!from || from.handedOver) return false;
+    this.server._handle = null;
+    from.handedTo = undefined;
+    this.adoptedFrom = undefined;
+    this.#gaveBack = true;
+    unlist(this);
+    return true;
   }
 
   alive(): boolean {

@@ -34,6 +34,7 @@ export interface HotHost {
   invalidate(message: string | undefined): void;
   on(event: string, callback: EventCallback): () => void;
   own(resource: unknown, release: (resource: never) => unknown): void;
+  keep<T>(create: () => T): T;
 }
 
 export function createHotState(): HotState {
@@ -87,6 +88,15 @@ export class HotContext {
   own<T>(resource: T, release: (resource: T) => unknown): T {
     this.#host.own(resource, release as (resource: never) => unknown);
     return resource;
+  }
+
+  /**
+   * Run `create()` outside this version's resource scope: the timers, listeners
+   * and servers it makes belong to the process and outlive the version. For an
+   * object carried over in `data` (`data.pool ??= hot.keep(() => createPool())`).
+   */
+  keep<T>(create: () => T): T {
+    return this.#host.keep(create);
   }
 
   /** Runs when the module is no longer imported by anyone. */

@@ -122,6 +122,7 @@ export class ModuleRegistry {
       invalidate: (message) => this.#options.onInvalidate(node, message),
       on: (event, callback) => this.#on(event, callback),
       own: (resource, release) => version.scope.add(ownedResource(resource, release)),
+      keep: (create) => outsideScopes(create),
     });
     // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
@@ -135,7 +136,8 @@ export class ModuleRegistry {
       // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
       this.graph.setLive(version);
     }
-    version.evaluation = this.#evaluate(version, staging);
+    // Only the module code runs in its version's scope (inside #evaluate); the runner's own work (cache writes) in none.
+    version.evaluation = outsideScopes(() => this.#evaluate(version, staging));
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
     version.evaluation.catch(() => {});
     return version;

@@ -100,9 +100,14 @@ function remapText(text: string): string {
 /** First frame of an error's stack that belongs to a project file: where it was thrown. */
 export function firstProjectFrame(error: unknown, isProjectFile: (file: string) => boolean): { file: string; line: number; column: number } | undefined {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return undefined;
-  for (const match of error.stack.matchAll(/\(?((?:\/|[A-Za-z]:\\)[^\s():]+):(\d+):(\d+)\)?/g)) {
-    const file = match[1];
-    if (file && isProjectFile(file)) return { file, line: Number(match[2]), column: Number(match[3]) };
+  // Frame lines only, and only short ones: over the message (a 1 MB base64 string, a long path list)
+  // this regex backtracks quadratically and a large message hung the process.
+  for (const line of error.stack.split('\n')) {
+    if (line.length > 4096 || !/^\s+at /.test(line)) continue;
+    for (const match of line.matchAll(/\(?((?:\/|[A-Za-z]:\\)[^\s():]+):(\d+):(\d+)\)?/g)) {
+      const file = match[1];
+      if (file && isProjectFile(file)) return { file, line: Number(match[2]), column: Number(match[3]) };
+    }
   }
   return undefined;
 }

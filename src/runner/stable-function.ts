@@ -35,18 +35,20 @@ export function isClass(value: unknown): value is new (...args: unknown[]) => un
  * runtime error is attributed to the version whose code threw (probation,
  * automatic rollback). Duration is sampled (one call in 64) so that counting
  * stays within the call-overhead budget.
+ *
+ * Q: Why are rejected promises of async exports not counted? Observing one means
+ * attaching a handler, and a handled rejection no longer reaches `unhandledRejection`:
+ * counting would change what the app sees. Synchronous throws are counted.
  */
 export interface CallStats {
   calls: number;
   errors: number;
-  /** Calls whose returned promise has not settled yet (async exports). */
-  inFlight: number;
   sampledMs: number;
   samples: number;
 }
 
 export function createCallStats(): CallStats {
-  return { calls: 0, errors: 0, inFlight: 0, sampledMs: 0, samples: 0 };
+  return { calls: 0, errors: 0, sampledMs: 0, samples: 0 };
 }
 
 /** Errors already counted by an inner forwarder: an error is attributed once, to the innermost version. */
@@ -60,17 +62,6 @@ function countError(stats: CallStats, error: unknown): void {
   stats.errors++;
 }
 
-function settle(stats: CallStats, promise: PromiseLike<unknown>): void {
-  stats.inFlight++;
-  promise.then(
-    () => void stats.inFlight--,
-    (error: unknown) => {
-      stats.inFlight--;
-      countError(stats, error);
-    },
-  );
-}
-
 export function createStableFunction(initial: AnyFunction, initialStats: CallStats = createCallStats()): StableFunction {
   let target = initial;
   let stats = initialStats;
@@ -79,9 +70,7 @@ export function createStableFunction(initial: AnyFunction, initialStats: CallSta
     const counted = stats;
     if ((++counted.calls & 63) !== 0) {
       try {
-        const result = new.target !== undefined ? Reflect.construct(target, args, new.target === forwarder ? target : new.target) : Reflect.apply(target, this, args);
-        if (result instanceof Promise) settle(counted, result);
-        return result;
+        return new.target !== undefined ? Reflect.construct(target, args, new.target === forwarder ? target : new.target) : Reflect.apply(target, this, args);
       } catch (error) {
         countError(counted, error);
         throw error;
@@ -89,9 +78,7 @@ export function createStableFunction(initial: AnyFunction, initialStats: CallSta
     }
     const t0 = performance.now();
     try {
-      const result = new.target !== undefined ? Reflect.construct(target, args, new.target === forwarder ? target : new.target) : Reflect.apply(target, this, args);
-      if (result instanceof Promise) settle(counted, result);
-      return result;
+      return new.target !== undefined ? Reflect.construct(target, args, new.target === forwarder ? target : new.target) : Reflect.apply(target, this, args);
     } catch (error) {
       countError(counted, error);
       throw error;

@@ -14,6 +14,7 @@ import type { FatalState, ReloadResult } from '../reload/reload-result.ts';
 import { runTransaction } from '../reload/transaction.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
+import { outsideScopes } from '../resources/index.ts';
 import type { Clock } from '../runner/seams.ts';
 import { collectAsyncErrors } from './async-errors.ts';
 
@@ -106,14 +107,15 @@ export class TransactionQueue {
   /** Load a project file as a root in live mode (its versions are current as they evaluate). Rejects if it fails. */
   load(file: string, isEntry: boolean): Promise<object> {
     const job = this.#job.getStore();
-    if (job?.running) return this.#load(file, isEntry, true, job.chain);
+    // hotswap's own work never belongs to the version whose top level asked for it (the modules it evaluates get their own scopes).
+    if (job?.running) return outsideScopes(() => this.#load(file, isEntry, true, job.chain));
     return this.#enqueue((chain) => this.#load(file, isEntry, false, chain));
   }
 
   #enqueue<T>(fn: (chain: Chain) => Promise<T>, chain: Chain = { updated: new Set(), jobs: 0, trail: [] }): Promise<T> {
     const run = this.#tail.then(() => {
       const job: Job = { running: true, chain };
-      return this.#job.run(job, () => fn(chain)).finally(() => (job.running = false));
+      return this.#job.run(job, () => outsideScopes(() => fn(chain))).finally(() => (job.running = false));
     });
     this.#tail = run.catch(() => {});
     return run;

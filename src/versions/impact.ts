@@ -36,11 +36,12 @@ export interface Impact {
 export function callsOf(instance: ModuleVersion | undefined): VersionCalls {
   if (!instance) return { version: null, calls: 0, errors: 0, errorRate: null, meanMs: null, inFlight: 0 };
   const c = instance.calls;
-  return { version: instance.version, calls: c.calls, errors: c.errors, errorRate: c.calls > 0 ? c.errors / c.calls : null, meanMs: c.samples > 0 ? c.sampledMs / c.samples : null, inFlight: c.inFlight };
+  return { version: instance.version, calls: c.calls, errors: c.errors, errorRate: c.calls > 0 ? c.errors / c.calls : null, meanMs: c.samples > 0 ? c.sampledMs / c.samples : null, inFlight: 0 };
 }
 
 export function describeImpact(runtime: Runtime, file: string, rel: (f: string) => string, base: { text: string; hash: string }, next: { text: string; hash: string }): Impact {
   const current = runtime.moduleVersion(file);
+  const plugins = pluginsOver(runtime, file);
   const before = current ? current.exportNames() : exportNamesOf(base.text, rel(file));
   const after = new Set(exportNamesOf(next.text, rel(file)));
   const removedExports = before.filter((name) => !after.has(name));
@@ -55,8 +56,9 @@ export function describeImpact(runtime: Runtime, file: string, rel: (f: string) 
     diff: lineDiff(base.text, next.text, { from: `${rel(file)} (running)`, to: `${rel(file)} (new)` }),
     removedExports,
     importers,
-    plugins: pluginsOver(runtime, file),
-    running: callsOf(current),
+    plugins: plugins.map(({ inFlight: _inFlight, ...p }) => p),
+    // Calls in flight: plugin handler calls (the host tracks them); a module export's promises are not observed.
+    running: { ...callsOf(current), inFlight: plugins.reduce((n, p) => n + p.inFlight, 0) },
   };
 }
 
@@ -71,13 +73,14 @@ function importedNames(runtime: Runtime, importer: string, file: string): string
 interface PluginStatsLike {
   name: string;
   file: string;
+  inFlight?: number;
   registrations?: { tools: string[]; commands: string[]; routes: string[] };
 }
 
-function pluginsOver(runtime: Runtime, file: string): Impact['plugins'] {
+function pluginsOver(runtime: Runtime, file: string): (Impact['plugins'][number] & { inFlight: number })[] {
   const stats = pluginHosts().at(-1)?.stats();
   if (!Array.isArray(stats)) return [];
   return (stats as PluginStatsLike[])
     .filter((p) => p.file === file || runtime.dependenciesOf(p.file).includes(file))
-    .map((p) => ({ name: p.name, tools: p.registrations?.tools ?? [], commands: p.registrations?.commands ?? [], routes: p.registrations?.routes ?? [] }));
+    .map((p) => ({ name: p.name, tools: p.registrations?.tools ?? [], commands: p.registrations?.commands ?? [], routes: p.registrations?.routes ?? [], inFlight: p.inFlight ?? 0 }));
 }

@@ -191,7 +191,7 @@ export class VersionService {
     if (!instance) return;
     const calls = instance.calls;
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.
-    const plugin = (): { calls: number; errors: number } => pluginTotals(file);
+    const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
     const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
     this.probation.watch({
       id: row.id,
@@ -202,7 +202,8 @@ export class VersionService {
         return {
           calls: calls.calls - base.calls + (p.calls - base.plugin.calls),
           errors: calls.errors - base.errors + (p.errors - base.plugin.errors),
-          inFlight: calls.inFlight,
+          // Plugin handler calls running now (the host tracks them); a module export's promises are not observed.
+          inFlight: p.inFlight,
           meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
         };
       },
@@ -227,8 +228,8 @@ export class VersionService {
 }
 
 /** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
-function pluginTotals(file: string): { calls: number; errors: number } {
+function pluginTotals(file: string): { calls: number; errors: number; inFlight: number } {
   const stats = pluginHosts().at(-1)?.stats();
-  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number }[]).find((p) => p.file === file) : undefined;
-  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0 };
+  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number; inFlight: number }[]).find((p) => p.file === file) : undefined;
+  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0, inFlight: plugin?.inFlight ?? 0 };
 }

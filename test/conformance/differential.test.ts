@@ -8,7 +8,8 @@
  *
  * Programs marked `source` are translated from a peer's own test fixtures;
  * the others are hotswap's own. Where hotswap deliberately differs from Node,
- * the program is not here but in DIFFERENCES below, with the reason.
+ * there is no program here: the difference and its reason are listed in
+ * test/conformance/README.md.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -251,14 +252,6 @@ const PROGRAMS: Program[] = [
     },
     expect: 'inc 1\ninc 2\nfinal 2\n',
   },
-];
-
-/** Deliberate differences from Node's first evaluation (not checked above; listed in the issue note). */
-export const DIFFERENCES = [
-  'Sibling imports evaluate strictly in order: a module with top-level await delays the siblings imported after it (Node starts them while it waits). Same as Vite\'s module runner; the order never changes when no top-level await is involved.',
-  'A binding of a module that has not started evaluating (reached through a re-export inside a cycle) reads undefined instead of throwing ReferenceError.',
-  'A missing named import is reported when the import is evaluated (HS_MISSING_EXPORT), after the target module ran, not at link time before any module runs.',
-  'Namespace objects are extensible plain objects and list keys in declaration order, not sorted; a reassigned exported function keeps one identity (its stable forwarder).',
 ];
 
 async function output(script: string, dir: string): Promise<string> {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'node:test';
+import { Reporter } from '../../src/cli/reporter.ts';
+import { ERROR_CODES, HotswapError } from '../../src/errors.ts';
 import { codeFrame, FRAME_COLUMNS } from '../../src/shared/code-frame.ts';
 import { startControlServer } from '../../src/control/control-server.ts';
 import { registerControlProvider } from '../../src/control/providers.ts';
@@ -34,6 +36,23 @@ test('a code frame on a 5 MB line is a window around the column, marked with ell
   assert.equal(errorRow[caretRow.indexOf('^')], '@', 'the caret points at the error column');
   // short sources keep the familiar shape
   assert.equal(codeFrame('a\nbad;\nc', 2, 4), '  1 | a\n> 2 | bad;\n    |    ^\n  3 | c');
+});
+
+test('the reporter prints a 5 MB message, a 5 MB cause and a burst of 5,000 files in bounded lines, pretty and JSON', () => {
+  const huge = 'q'.repeat(MB5);
+  const error = new HotswapError(ERROR_CODES.EVALUATION, `x.ts failed while evaluating: ${huge}`, { cause: new Error(huge), hint: huge });
+  const files = Array.from({ length: 5000 }, (_, i) => `/p/src/file-${i}.ts`);
+  const timings = { stage: 1, validate: 1, commit: 1, dispose: 1, total: 4 };
+  for (const format of ['pretty', 'json'] as const) {
+    const lines: string[] = [];
+    const reporter = new Reporter({ format, verbose: true, root: '/p', stream: { write: (chunk: string) => lines.push(...chunk.split('\n')) } as unknown as NodeJS.WritableStream });
+    reporter.reload({ id: 1, files, startedAt: 0, status: 'failed', phase: 'stage', error, restored: false, timings });
+    reporter.reload({ id: 2, files, startedAt: 0, status: 'committed', updated: files.map((file) => ({ file, version: 2 })), rerun: [], pruned: [], timings });
+    const longest = Math.max(...lines.map((l) => l.length));
+    // JSON lines carry the reload's own file list (data, one line); pretty lines name a few files
+    assert.ok(longest < (format === 'json' ? 400_000 : 20_000), `${format}: the longest line has ${longest} chars`);
+    assert.ok(lines.join('\n').length < (format === 'json' ? 1_000_000 : 60_000), format);
+  }
 });
 
 test('a 5 MB error line: stderr lines, /api/status and /api/events/recent stay small; the app keeps answering', async (t) => {
@@ -81,6 +100,22 @@ test('a 5 MB error line: stderr lines, /api/status and /api/events/recent stay s
   const recentText = await recent.text();
   assert.ok(recentText.length < 1.5 * 1024 * 1024, `/api/events/recent is ${recentText.length} bytes`);
   assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'v1', 'the last good version keeps serving');
+});
+
+test('a module that throws a 5 MB message of path-like text fails its reload, located, without hanging the process', async (t) => {
+  const p = createProject({ 'main.ts': "import { v } from './lib.ts';\nexport const read = (): string => v;\n", 'lib.ts': "export const v = 'v1';\n" });
+  t.after(() => p.cleanup());
+  const runtime = createRuntime({ root: p.dir, cacheDir: false, watch: false });
+  t.after(() => runtime.close());
+  await runtime.import('main.ts');
+  // base64-like and path-like text: no spaces, many slashes (stack-trace regexes backtracked quadratically over it)
+  for (const text of ['/a'.repeat(MB5 / 4), 'z'.repeat(MB5), 'x?v=1'.repeat(MB5 / 10)]) {
+    p.write('lib.ts', `export const v = 'v2';\nthrow new Error('${text}');\n`);
+    const result = await runtime.reload([p.path('lib.ts')]);
+    assert.equal(result.status, 'failed');
+    if (result.status !== 'failed') continue;
+    assert.equal(result.error.location?.line, 2, 'located at the throw');
+  }
 });
 
 test('20 event streams that never read are disconnected; the heap does not keep what they missed', async (t) => {

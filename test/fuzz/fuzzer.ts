@@ -110,6 +110,7 @@ class Fuzzer {
     const ctx: MutationContext = { dir: this.#app.dir, rng: this.#rng, later: [] };
     let done = 0;
     let nextSettle = this.#rng.int(6, 20);
+    let logged = 0;
     try {
       while (done < this.#options.mutations) {
         // a burst: several mutations, several modules, one tick
@@ -126,7 +127,10 @@ class Fuzzer {
           await Promise.all(ctx.later.splice(0));
           await this.#settle();
           nextSettle = done + this.#rng.int(6, 20);
-          if (done % 100 < count || done >= this.#options.mutations) this.#options.log?.(`seed ${this.#rng.seed}: ${done}/${this.#options.mutations} mutations, ${this.#loadRequests()} requests, ${this.#violations.length} violations`);
+          if (done - logged >= 100 || done >= this.#options.mutations) {
+            logged = done;
+            this.#options.log?.(`seed ${this.#rng.seed}: ${done}/${this.#options.mutations} mutations, ${this.#loadRequests()} requests, ${this.#violations.length} violations`);
+          }
         }
       }
       if (this.#options.attacks ?? true) await this.#attack(false);

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--seed N] [--mutations N] [--runs N] [--modules N]`: runs
+ * `npm run fuzz -- [--seed N] [--mutations N] [--runs N] [--modules N] [--settle-timeout MS]`: runs
  * the fuzzer (test/fuzz/fuzzer.ts) for `runs` consecutive seeds, prints each
  * seed and a summary line per run, and exits 1 if any invariant broke.
  */
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     mutations: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '1' },
     modules: { type: 'string', default: '6' },
+    'settle-timeout': { type: 'string', default: '30000' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -22,7 +23,7 @@ const reports: FuzzReport[] = [];
 for (let i = 0; i < runs; i++) {
   const seed = firstSeed + i;
   console.log(`fuzz seed ${seed} (replay: npm run fuzz -- --seed ${seed} --mutations ${mutations})`);
-  const report = await runFuzz({ seed, mutations, modules: Number(values.modules), ...(values.quiet ? {} : { log: (line: string) => console.log(`  ${line}`) }) });
+  const report = await runFuzz({ seed, mutations, modules: Number(values.modules), settleTimeoutMs: Number(values['settle-timeout']), ...(values.quiet ? {} : { log: (line: string) => console.log(`  ${line}`) }) });
   reports.push(report);
   console.log(summary(report));
   for (const v of report.violations) console.log(`  ${v.kind}: ${v.detail}`);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { runCli } from '../control/helpers.ts';
 import { REPO, startCli } from '../support/cli.ts';
 import { waitFor } from '../support/project.ts';
 import { freePort, listeningSockets, request } from './helpers.ts';
@@ -62,7 +63,7 @@ export async function editUnderLoad(t: TestContext, options: LoadOptions): Promi
   write('src/slow.ts', SLOW_TS);
   write('src/main.ts', options.main(0));
   const port = await freePort();
-  const cli = startCli(['run', '--log-format', 'json', '--no-control', 'src/main.ts'], { cwd: dir, env: { PORT: String(port) } });
+  const cli = startCli(['run', '--log-format', 'json', 'src/main.ts'], { cwd: dir, env: { PORT: String(port) } });
   t.after(async () => {
     await cli.stop();
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
@@ -151,4 +152,10 @@ export async function editUnderLoad(t: TestContext, options: LoadOptions): Promi
   assert.ok(spanning > 0, 'a kept-alive connection was served by a newer version after an edit (not closed and reopened)');
   assert.equal(cli.stderr.filter((l) => l.includes('EADDRINUSE')).length, 0, 'no EADDRINUSE');
   assert.equal(listeningSockets(cli.child.pid as number, port), 1, 'one listening socket at the end');
+  // The clients are gone: every handed-over server drained, so no replaced version of the entry may stay reachable.
+  await waitFor(async () => {
+    const status = await runCli(['status', '--json', '--gc'], dir);
+    const leaks = (JSON.parse(status.stdout) as { leaks: { versions: { module: string }[] } }).leaks;
+    return leaks.versions.filter((v) => v.module === 'src/main.ts').length === 0;
+  }, 30_000, 'the replaced versions of the entry to be collected');
 }

@@ -24,6 +24,19 @@ await app.listen({ port: Number(process.env['PORT']), host: '127.0.0.1' });
 console.log('listening v' + VERSION);
 `;
 
+/** Fastify's documented start: `listen` after its plugins load, in an un-awaited `start()`. */
+const fastifyStart = (v: number): string => `import Fastify from 'fastify';
+import { answer } from './slow.ts';
+const VERSION = ${v};
+const app = Fastify();
+app.all('/*', (req, reply) => answer(req.url, VERSION, (body) => void reply.send(body)));
+const start = async (): Promise<void> => {
+  await app.listen({ port: Number(process.env['PORT']), host: '127.0.0.1' });
+  console.log('listening v' + VERSION);
+};
+void start();
+`;
+
 const hono = (v: number): string => `import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { answer } from './slow.ts';
@@ -39,6 +52,10 @@ test(`Express: the entry edited ${EDITS} times under load`, async (t) => {
 
 test(`Fastify: the entry edited ${EDITS} times under load`, async (t) => {
   await editUnderLoad(t, { name: 'handover-fastify', main: fastify, edits: EDITS, strict: true });
+});
+
+test('Fastify with an un-awaited start(): listen() after the commit still takes the socket over, 15 edits under load', async (t) => {
+  await editUnderLoad(t, { name: 'handover-fastify-start', main: fastifyStart, edits: 15, strict: false });
 });
 
 test(`Hono on @hono/node-server: the entry edited ${EDITS} times under load`, async (t) => {

@@ -124,10 +124,11 @@ test('a staged version that opened a server and then threw leaves no server behi
   await waitFor(() => g.__child.exitCode !== null || g.__child.signalCode !== null, 20_000, 'the child to be killed');
 });
 
-test('a staged version that took over the port and then threw gives the socket back: the old server keeps serving', async (t) => {
+test('a staged version that took over the port and then threw gives the socket back, even with a dispose handler that closes its server', async (t) => {
   const port = await freePort();
   const server = (v: number, fail: boolean): string =>
-    `import http from 'node:http';\nhttp.createServer((q, s) => s.end('v${v}')).listen(${port}, '127.0.0.1');\n${fail ? "throw new Error('boom');\n" : ''}export const v = ${v};\n`;
+    // With the dispose handler a reloader without hand-over needs: it must not close the socket the version only borrowed.
+    `import http from 'node:http';\nconst server = http.createServer((q, s) => s.end('v${v}')).listen(${port}, '127.0.0.1');\nimport.meta.hot?.dispose(() => { server.close(); server.closeAllConnections(); });\n${fail ? "throw new Error('boom');\n" : ''}export const v = ${v};\n`;
   const p = createProject({ 'src/server.ts': server(1, false), 'src/main.ts': `import { v } from './server.ts';\nexport const run = () => v;\n` });
   const rt = createRuntime({ root: p.dir, cacheDir: false });
   t.after(async () => {
@@ -185,4 +186,37 @@ test('a top level that keeps running (a polling loop) does not pile up the timer
   assert.ok(recorded.some((r) => r.kind === 'listener'), 'once-listeners on the imported emitter were recorded');
   assert.ok(recorded.length < 1000, `9,000 ended timers and once-listeners were pruned (${recorded.length} recorded)`);
   assert.deepEqual(recorded.filter((r) => !r.ended), [], 'every one of them ended');
+});
+
+test('import.meta.hot.keep: an object carried over in data keeps the interval and listener it made at top level', async (t) => {
+  const mod = (v: number): string => `const g = globalThis as any;
+const data = import.meta.hot!.data as { poller?: { version: number } };
+data.poller ??= import.meta.hot!.keep(() => {
+  g.__keptTimer = setInterval(() => g.__kept.push('poll'), 2);
+  process.on('hotswap-test-keep', () => g.__kept.push('event'));
+  return { version: ${v} };
+});
+setInterval(() => g.__kept.push('own ${v}'), 2);
+export const made = data.poller.version;
+`;
+  const p = createProject({ 'src/poller.ts': mod(1), 'src/main.ts': `import { made } from './poller.ts';\nexport const run = () => made;\n` });
+  g.__kept = [];
+  const listenersBefore = process.listenerCount('hotswap-test-keep');
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+    process.removeAllListeners('hotswap-test-keep');
+    clearInterval(g.__keptTimer); // the process's, by design: the test clears it
+  });
+  const main = await rt.import<Ns>('src/main.ts');
+  p.write('src/poller.ts', mod(2));
+  assert.equal((await rt.reload(['src/poller.ts'])).status, 'committed');
+  assert.equal(main.run(), 1, 'the carried-over object');
+  g.__kept = [];
+  await waitFor(() => g.__kept.includes('poll') && g.__kept.includes('own 2'), 20_000, 'both intervals');
+  assert.ok(!g.__kept.includes('own 1'), 'the version\'s own interval was cleared');
+  process.emit('hotswap-test-keep' as 'message', undefined, undefined);
+  assert.ok(g.__kept.includes('event'));
+  assert.equal(process.listenerCount('hotswap-test-keep'), listenersBefore + 1);
 });

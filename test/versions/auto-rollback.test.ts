@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { saveFile, waitUntil } from '../control/helpers.ts';
-import { ENGINE, history, startVersionApp, type HistoryRow, type VersionApp } from './helpers.ts';
+import { apiHistory, ENGINE, history, startVersionApp, type HistoryRow, type VersionApp } from './helpers.ts';
 
 // Throws on four calls of five.
 const FLAKY = `let n = 0;
@@ -24,7 +24,7 @@ export function engineVersion(): string {
 let v: VersionApp;
 before(async () => {
   v = await startVersionApp({}, { windowMs: 4000, minCalls: 5, maxErrorRate: 0.5 });
-  await waitUntil(async () => (await history(v, 'lib/engine.ts'))[0]?.state === 'stable', 'the start-up version to become stable');
+  await waitUntil(async () => (await apiHistory(v, 'lib/engine.ts'))[0]?.state === 'stable', 'the start-up version to become stable');
 });
 after(() => v.close());
 
@@ -39,8 +39,8 @@ async function callUntil(done: () => Promise<HistoryRow | undefined>): Promise<H
 test('a save in run: the running code rolls back, the file keeps the edit', async () => {
   const from = v.app.stderr().length;
   saveFile(join(v.dir, 'lib', 'engine.ts'), FLAKY);
-  const bad = await waitUntil(async () => (await history(v, 'lib/engine.ts')).find((r) => r.trigger === 'watch'), 'the save to commit');
-  const restored = await callUntil(async () => (await history(v, 'lib/engine.ts')).find((r) => r.trigger === 'auto-rollback'));
+  const bad = await waitUntil(async () => (await apiHistory(v, 'lib/engine.ts')).find((r) => r.trigger === 'watch'), 'the save to commit');
+  const restored = await callUntil(async () => (await apiHistory(v, 'lib/engine.ts')).find((r) => r.trigger === 'auto-rollback'));
   const rows = await history(v, 'lib/engine.ts');
   assert.equal(rows.find((r) => r.id === bad.id)?.state, 'rolled-back', 'rolled back, never marked stable');
   assert.equal(restored.parentId, bad.id);
@@ -65,7 +65,10 @@ test('after apply: file and code roll back together; apply reports it and exits 
   let applying = true;
   const applied = v.cli('apply', 'lib/engine.ts', '--from', 'flaky.ts', '--yes').finally(() => (applying = false));
   // Traffic while the CLI waits for probation's verdict.
-  await waitUntil(async () => (await history(v, 'lib/engine.ts')).some((r) => r.trigger === 'apply' && r.result === 'committed'), 'the apply to commit');
+  await waitUntil(async () => {
+    await v.call('engineVersion');
+    return (await apiHistory(v, 'lib/engine.ts')).some((r) => r.trigger === 'apply' && r.result === 'committed');
+  }, 'the apply to commit');
   while (applying) await v.call('engineVersion');
   const result = await applied;
   assert.equal(result.code, 1, result.stdout + result.stderr);

@@ -99,3 +99,10 @@ export async function history(app: VersionApp, module?: string): Promise<History
   if (code !== 0) throw new Error(`history failed: ${stderr}`);
   return JSON.parse(stdout) as HistoryRow[];
 }
+
+/** History straight from the control API (no CLI process: fast enough to poll between calls under load). */
+export async function apiHistory(app: VersionApp, module: string): Promise<HistoryRow[]> {
+  const info = JSON.parse(app.read('.hotswap/control.json')) as { url: string };
+  const response = await fetch(`${info.url}/api/history?module=${encodeURIComponent(module)}&limit=100`, { headers: { authorization: `Bearer ${app.read('.hotswap/token').trim()}` } });
+  return ((await response.json()) as { versions: HistoryRow[] }).versions;
+}
