@@ -357,9 +357,6 @@ export class ModuleRegistry {
     if (reason !== 'aborted') await release();
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
-    // A version that never committed gives its number back, so module versions count good versions,
-    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
-    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
   }
 
   /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
@@ -391,8 +388,7 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    // a script name can come back (an aborted version's number, a cached script): one entry per name
-    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
+    const list = this.#scripts.get(node) ?? [];
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);
