@@ -51,9 +51,10 @@ export async function plan(deps: TransactionDeps, request: NormalizedRequest, id
     graph.markMissing(node, false);
     const forced = request.force.includes(file) || restored;
     if (!forced && node.current?.status === 'evaluated' && node.current.hash === text.hash && node.lastError === undefined && node.fatal === undefined) continue;
-    // The very text that failed last time (a second event for one save, a save of the same broken
-    // text): no news by itself; retryPending stages it again if anything else changed.
-    if (!forced && node.lastError !== undefined && node.fatal === undefined && text.hash === node.failedHash) continue;
+    // The very text that failed last time, seen by the watcher again (a second event for one save,
+    // a save of the same broken text): no news by itself; retryPending stages it again if anything
+    // else changed. An explicit reload (CLI, API) still retries it and reports the outcome.
+    if (!forced && request.trigger === 'watch' && node.lastError !== undefined && node.fatal === undefined && text.hash === node.failedHash) continue;
     staging.sources.set(file, text);
     staging.rerun.add(node);
   }

@@ -45,6 +45,12 @@ export interface RegistryOptions {
   root: string;
   formatFor(file: string): 'esm' | 'cjs';
   onInvalidate(node: ModuleNode, message: string | undefined): void;
+  /**
+   * Runs a live load that code started at run time (`await import('./lazy.ts')` in a
+   * function) in the runtime's one queue, so it never changes the graph while a
+   * transaction stages. Default: at once.
+   */
+  serializeLive?(load: () => Promise<void>): Promise<void>;
   onHotCallbackError(error: HotswapError): void;
 }
 
@@ -221,6 +227,13 @@ export class ModuleRegistry {
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
     if (!staging) this.graph.link(importer.node, node);
+    const loaded = node.current !== undefined && node.current.status !== 'failed';
+    if (!staging && !loaded && importer.status === 'evaluated' && this.#options.serializeLive) {
+      // A dynamic import at run time of a module not loaded yet: a live load, through the queue.
+      await this.#options.serializeLive(() => this.versionFor(node, undefined, []).evaluation);
+      if (node.current?.status === 'failed') throw node.current.error;
+      return node.live;
+    }
     const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
     if (!inCycle) await target.evaluation;
@@ -344,9 +357,6 @@ export class ModuleRegistry {
     if (reason !== 'aborted') await release();
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
-    // A version that never committed gives its number back, so module versions count good versions,
-    // as plugin versions do (`plugin calculator v2` beside `tools/calculator.ts@v2`, not @v5).
-    else if (version.node.nextVersion === version.version + 1) version.node.nextVersion = version.version;
   }
 
   /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
@@ -378,8 +388,7 @@ export class ModuleRegistry {
   }
 
   #rememberScript(node: ModuleNode, script: string): void {
-    // a script name can come back (an aborted version's number, a cached script): one entry per name
-    const list = (this.#scripts.get(node) ?? []).filter((s) => s !== script);
+    const list = this.#scripts.get(node) ?? [];
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

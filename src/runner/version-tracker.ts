@@ -19,23 +19,17 @@ export class VersionTracker {
     this.#alive.delete(key);
     this.collected++;
   });
-  /** `module@version` → key of its latest tracked version: an aborted version's number is reused by the next attempt. */
-  readonly #latest = new Map<string, string>();
-  #seq = 0;
   /** Versions collected so far. */
   collected = 0;
 
   track(target: object, module: string, version: number): void {
-    const key = `${module}@${version}#${++this.#seq}`;
+    const key = `${module}@${version}`;
     this.#alive.set(key, { module, version, replacedAt: undefined });
-    this.#latest.set(`${module}@${version}`, key);
     this.#registry.register(target, key);
   }
 
   replaced(module: string, version: number): void {
-    const key = this.#latest.get(`${module}@${version}`);
-    this.#latest.delete(`${module}@${version}`);
-    const entry = key === undefined ? undefined : this.#alive.get(key);
+    const entry = this.#alive.get(`${module}@${version}`);
     if (entry) entry.replacedAt = Date.now();
   }
 

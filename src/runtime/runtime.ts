@@ -60,6 +60,7 @@ export class Runtime {
       root: this.root,
       formatFor: createPackageTypeLookup((file) => reader.read(file)),
       onInvalidate: (node, message) => this.#invalidate(node, message),
+      serializeLive: (load) => this.#queue.runLive(load),
       onHotCallbackError: (error) => this.#emit('error', error),
     });
     this.#queue = new TransactionQueue({

@@ -112,6 +112,13 @@ export class TransactionQueue {
     return this.#enqueue((chain) => this.#load(file, isEntry, false, chain));
   }
 
+  /** Run a live load code started at run time: at once inside a running job, else queued. */
+  runLive(load: () => Promise<void>): Promise<void> {
+    const job = this.#job.getStore();
+    if (job?.running) return load();
+    return this.#enqueue(() => load());
+  }
+
   #enqueue<T>(fn: (chain: Chain) => Promise<T>, chain: Chain = { updated: new Set(), jobs: 0, trail: [] }): Promise<T> {
     const run = this.#tail.then(() => {
       const job: Job = { running: true, chain };

@@ -92,10 +92,11 @@ test('a failed start says the app is waiting for a fix, not that a last good ver
     p.cleanup();
   });
   await cli.waitForLine('stderr', /did not start: it is waiting for a fix/);
+  // The control server starts after the failed start: the next attempt must happen while it listens.
+  await cli.waitForLine('stderr', /dashboard http/);
   const from = cli.stderr.length;
   p.write('src/main.ts', `const y: number = ;\n`);
   await cli.waitForLine('stderr', /start attempt #\d+ failed \(src\/main\.ts\); the app has not started yet and is waiting for a fix/, 30_000, from);
-  await cli.waitForLine('stderr', /dashboard http/);
   const status = startCli(['status'], { cwd: p.dir });
   await status.exited;
   assert.ok(status.stdout.some((l) => /problem +reload #\d+ failed: .*; the app has not started yet: it is waiting for a fix$/.test(l)), status.stdout.join('\n'));

@@ -208,7 +208,7 @@ describe('control commands without a running process', () => {
       assert.equal(broken.code, 1, broken.stdout);
       assert.match(broken.stdout, /✗ \.hotswap\/ writable: \.hotswap exists but is not a directory/);
       assert.match(broken.stdout, /→ Remove or rename the file .*\.hotswap; hotswap creates the directory itself\./);
-      assert.match(broken.stdout, /✗ transform cache writable: cannot write in \.hotswap\/cache: .*\.hotswap is not a directory/);
+      assert.match(broken.stdout, /✗ transform cache writable: cannot write in \.hotswap\/cache(: .*\.hotswap is not a directory| \(ENOTDIR\))/);
     } finally {
       rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     }

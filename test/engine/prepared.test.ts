@@ -38,7 +38,8 @@ test('prepare stages beside the live version; abort drops it, commit swaps it in
   const committed = await second.commit();
   assert.equal(committed.status, 'committed');
   assert.equal(main.run(), 3);
-  // Version numbers are unique per module (the version history needs that), so an aborted attempt keeps its number.
+  // Version numbers stay unique per module (the version history and `rollback <module>@<n>` need
+  // that), so an aborted attempt keeps its number; the plugin host's lines name both counters.
   assert.equal(node?.current?.version, 3, 'the aborted version 2 never became current');
 });
 

@@ -118,3 +118,40 @@ test('while the entry is broken, a valid save of another module commits without 
   assert.deepEqual(updatedIn(await rt.reload(['main.ts'])), ['main.ts']);
   assert.deepEqual(rt.status().failing, []);
 });
+
+test('through the watcher: a broken and a valid save in one tick, then an atomic save while broken, then the fix: the last content written serves', async (t) => {
+  const p = createProject(APP);
+  const rt = createRuntime({ root: p.dir, cacheDir: false, watch: true });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+  });
+  const main = await rt.import<Ns>('main.ts');
+  await rt.ready();
+  const next = (predicate: (r: ReloadResult) => boolean): Promise<ReloadResult> =>
+    new Promise((resolve) => {
+      const off = rt.on('reload', (r) => {
+        if (!predicate(r)) return;
+        off();
+        resolve(r);
+      });
+    });
+  const handlersServe = (text: string) => next((r) => r.status === 'committed' && r.updated.some((u) => u.file === p.path('lib/handlers.ts')) && main.run()[1] === text);
+
+  let served = handlersServe('v2');
+  p.write('lib/counter.ts', `export const count = () => ;\n`);
+  p.write('lib/handlers.ts', `export const handle = () => 'v2';\n`);
+  await served;
+  assert.deepEqual(main.run(), [1, 'v2']);
+
+  served = handlersServe('v3');
+  p.writeAtomic('lib/handlers.ts', `export const handle = () => 'v3';\n`);
+  await served;
+  assert.deepEqual(main.run(), [1, 'v3'], 'an atomic save goes live while counter.ts is broken');
+
+  const fixed = next((r) => r.status === 'committed' && r.updated.some((u) => u.file === p.path('lib/counter.ts')));
+  p.write('lib/counter.ts', `export const count = () => 3;\n`);
+  await fixed;
+  assert.deepEqual(main.run(), [3, 'v3']);
+  assert.deepEqual(rt.status().failing, []);
+});
