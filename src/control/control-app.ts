@@ -186,7 +186,9 @@ export function createControlApp(options: ControlAppOptions): Hono<Env> {
       files = [abs];
     }
     // A module reload re-runs it even when its source did not change; a file reload skips a no-op.
-    const result = await runtime.reload(files, { force: module !== undefined });
+    // A file whose last load failed is tried again even unchanged: whoever asks wants its error, not "no change".
+    const failing = file !== undefined && files !== undefined && runtime.modules().some((m) => m.file === files[0] && m.error !== undefined);
+    const result = await runtime.reload(files, { force: module !== undefined || failing });
     return c.json({ result: describeReload(result, (f) => feed.rel(f)).data });
   });
 

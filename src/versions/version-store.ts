@@ -10,6 +10,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { SerializedError } from '../errors.ts';
 import type { PhaseTimings } from '../reload/reload-result.ts';
 import { sha256 } from '../shared/hash.ts';
+import { ensureStateDirAbove } from '../shared/state-dir.ts';
 import { migrate } from './schema.ts';
 import { loadSqlite } from './sqlite.ts';
 
@@ -76,7 +77,11 @@ export class VersionStore {
   /** Open (creating it and its directory) and migrate. Throws if the file is unusable. */
   static open(file: string): VersionStore {
     const { DatabaseSync } = loadSqlite();
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      // inside a project's .hotswap/: created by the one helper, 0700 whatever the umask
+      ensureStateDirAbove(file);
+      mkdirSync(dirname(file), { recursive: true });
+    }
     const db = new DatabaseSync(file);
     try {
       db.exec('PRAGMA busy_timeout = 5000');

@@ -6,9 +6,9 @@
  * live token in a temp file.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isLoopbackUrl } from '../../src/control/control-client.ts';
@@ -39,6 +39,29 @@ test('under umask 000, hotswap run makes .hotswap/ 0700 and its files 0600, with
   for (const file of ['control.json', 'token', 'panel-token', '.gitignore']) assert.equal(mode(join(dir, file)), 0o600, file);
   assert.equal(readFileSync(join(dir, '.gitignore'), 'utf8'), '*\n');
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file is left');
+});
+
+test('under umask 000 without the control server, whatever creates .hotswap/ (here the version store) makes it 0700', async (t) => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'hotswap-cache-elsewhere-'));
+  t.after(() => rmSync(cacheDir, { recursive: true, force: true }));
+  const p = createProject({ 'main.ts': "import { v } from './dep.ts';\nconsole.log('ready', v);\nsetInterval(() => {}, 1000);\n", 'dep.ts': "export const v = 1;\n" });
+  t.after(() => p.cleanup());
+  const previous = process.umask(0o000);
+  let cli;
+  try {
+    // the cache elsewhere: the version store alone creates .hotswap/
+    cli = startCli(['run', '--no-control', '--cache-dir', cacheDir, 'main.ts'], { cwd: p.dir });
+  } finally {
+    process.umask(previous);
+  }
+  t.after(() => cli.stop());
+  await cli.waitForLine('stdout', /ready/);
+  await cli.stop(); // the cache is flushed on close
+  const dir = join(p.dir, '.hotswap');
+  assert.equal(mode(dir), 0o700, '.hotswap/');
+  // what is inside cannot be reached by others through a 0700 directory; list what is wider, for the record
+  const wide = readdirSync(dir, { withFileTypes: true, recursive: true }).map((e) => join(e.parentPath, e.name)).filter((f) => (mode(f) & 0o077) !== 0);
+  t.diagnostic(`entries wider than 0700/0600 inside: ${wide.map((f) => `${f.slice(dir.length + 1)} ${mode(f).toString(8)}`).join(', ') || 'none'}`);
 });
 
 test('an existing .hotswap/ open to others is narrowed to 0700; one that is not a directory is refused with a clear message', (t) => {
