@@ -7,7 +7,6 @@
  * version the app waits for a fix, as before.
  */
 import assert from 'node:assert/strict';
-
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, saveFile, spawnCli, waitUntil, type CliProcess } from '../control/helpers.ts';
