@@ -10,6 +10,8 @@ import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { startForApp } from '../control/attach.ts';
 import { publishRuntime } from '../plugins/current-runtime.ts';
 import { attachVersions } from '../versions/attach-versions.ts';
+import { StableFallback } from '../versions/stable-fallback.ts';
+import { diskReader } from '../runner/seams.ts';
 import { registerVersionsProvider } from '../control/versions-provider.ts';
 import { loadConfig, type HotswapConfig } from './config.ts';
 import { crashReport, describeUncaught } from './app-error.ts';
@@ -51,8 +53,12 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
   const settleMs = parseNumber(flags.settle, 'settle') ?? config.settleMs;
   const roots = toList(flags.root) ?? config.roots;
   const watch = enabled && flags.watch !== false && config.watch !== false;
+  const useVersions = enabled && config.versions !== false;
+  // A module broken on disk at start runs its last stable version (from memory) until the file is fixed.
+  const fallback = useVersions ? new StableFallback(diskReader) : undefined;
   const runtime = createRuntime({
     root: project,
+    ...(fallback ? { reader: fallback.reader } : {}),
     ...(roots ? { roots: roots.map((r) => resolve(project, r)) } : {}),
     enabled,
     watch: watch ? { ...(settleMs === undefined ? {} : { settleMs }), ignore: [...(config.ignore ?? []), ...(toList(flags.ignore) ?? [])] } : false,
@@ -65,8 +71,10 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
   runtime.on('error', (error) => reporter.error(error, 'runtime'));
   // Before the app starts, so the start-up load is recorded; a store that cannot open only turns history off.
   if (enabled && config.versions !== false) {
-    const versions = attachVersions(runtime, config.versions ?? {}, { info: (m, d) => reporter.info(m, d), warn: (m, d) => reporter.info(`⚠ ${m}`, d) });
+    const log = { info: (m: string, d?: Record<string, unknown>) => reporter.info(m, d), warn: (m: string, d?: Record<string, unknown>) => reporter.info(`⚠ ${m}`, d) };
+    const versions = attachVersions(runtime, config.versions ?? {}, log);
     runtime.on('close', registerVersionsProvider(versions));
+    fallback?.attach(runtime, versions.service, log);
   }
   if (source && flags.verbose) reporter.info(`config from ${source}`);
 
@@ -76,7 +84,7 @@ export async function runCommand(entryArg: string | undefined, appArgs: string[]
 
   const app: RunningApp = { runtime, reporter, config, project };
   try {
-    await runtime.import(entry);
+    await (fallback ? fallback.start(runtime, () => runtime.import(entry)) : runtime.import(entry));
     if (flags.verbose) reporter.info(`started ${entryArg}${enabled ? (watch ? ' (watching)' : '') : ' (hot reload off: HOTSWAP_ENABLED=false)'}`);
   } catch (error) {
     app.startError = error;

@@ -29,6 +29,7 @@ function describeEvent(event: VersionEvent): string {
     case 'failing':
       return `${event.version.module}@${event.version.seq} is failing in probation (${event.sample.errors}/${event.sample.calls} calls failed)`;
     case 'rolled-back':
+    case 'started-on-stable':
     case 'error':
       return event.message;
   }

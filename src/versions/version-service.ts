@@ -32,6 +32,7 @@ export type VersionEvent =
   | { type: 'stable'; version: VersionRow }
   | { type: 'failing'; version: VersionRow; sample: CallSample }
   | { type: 'rolled-back'; from: VersionRow; to: VersionRow | undefined; ok: boolean; message: string }
+  | { type: 'started-on-stable'; version: VersionRow; message: string }
   | { type: 'error'; message: string };
 
 export type VersionListener = (event: VersionEvent) => void;
@@ -43,9 +44,11 @@ export class VersionService {
   readonly unavailable: string | undefined;
   readonly probation: Probation;
   readonly keep: number;
-  /** Files whose running code differs from the disk after an automatic rollback in `run`. */
-  readonly diverged = new Map<string, { running: string; disk: string }>();
+  /** Files whose running code differs from the disk: after an automatic rollback in `run`, or started on a stable version (`why`). */
+  readonly diverged = new Map<string, { running: string; disk: string; why?: string }>();
   readonly #listeners = new Set<VersionListener>();
+  /** Events of the start-up that listeners subscribing later still hear (the control plane starts after the app). */
+  readonly #startup: VersionEvent[] = [];
   /** Recorded batches since retention last ran (it runs at start and every 25 batches). */
   #sincePrune = 0;
   readonly #disposers: (() => void)[] = [];
@@ -90,24 +93,21 @@ export class VersionService {
 
   on(listener: VersionListener): () => void {
     this.#listeners.add(listener);
+    for (const event of this.#startup) deliver(listener, event);
     return () => this.#listeners.delete(listener);
   }
 
-  emit(event: VersionEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // a listener's bug must not break recording
-      }
-    }
+  /** `startup`: an event of the start-up, replayed to every listener that subscribes later. */
+  emit(event: VersionEvent, { startup = false }: { startup?: boolean } = {}): void {
+    if (startup) this.#startup.push(event);
+    for (const listener of this.#listeners) deliver(listener, event);
   }
 
   /** Lines for status: history off, running code that differs from the disk. */
   problems(): string[] {
     const out: string[] = [];
     if (this.unavailable) out.push(this.unavailable);
-    for (const [file, { running }] of this.diverged) {
+    for (const [file, { running, why }] of this.diverged) {
       let disk: string | undefined;
       try {
         disk = sha256(readFileSync(file, 'utf8'));
@@ -118,7 +118,8 @@ export class VersionService {
         this.diverged.delete(file);
         continue;
       }
-      out.push(`${this.rel(file)}: the running code (${running.slice(0, 12)}) differs from the file on disk (${disk?.slice(0, 12) ?? 'missing'}) after an automatic rollback; save the file to run it again`);
+      const cause = why ?? 'after an automatic rollback; save the file to run it again';
+      out.push(`${this.rel(file)}: the running code (${running.slice(0, 12)}) differs from the file on disk (${disk?.slice(0, 12) ?? 'missing'}) ${cause}`);
     }
     return out;
   }
@@ -226,6 +227,14 @@ export class VersionService {
     if (!row) return;
     this.emit({ type: 'failing', version: row, sample });
     this.onFailing?.(row, sample);
+  }
+}
+
+function deliver(listener: VersionListener, event: VersionEvent): void {
+  try {
+    listener(event);
+  } catch {
+    // a listener's bug must not break recording
   }
 }
 
