@@ -95,7 +95,8 @@ test('a failed start says the app is waiting for a fix, not that a last good ver
   // The control server starts after the failed start: the next attempt must happen while it listens.
   await cli.waitForLine('stderr', /dashboard http/);
   const from = cli.stderr.length;
-  p.write('src/main.ts', `const y: number = ;\n`);
+  // Atomically: a truncating write can be read while empty, and an empty entry is a valid one.
+  p.writeAtomic('src/main.ts', `const y: number = ;\n`);
   await cli.waitForLine('stderr', /start attempt #\d+ failed \(src\/main\.ts\); the app has not started yet and is waiting for a fix/, 30_000, from);
   const status = startCli(['status'], { cwd: p.dir });
   await status.exited;
