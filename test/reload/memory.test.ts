@@ -1,20 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createRuntime } from '../../src/index.ts';
 import { createProject } from '../support/project.ts';
+import { settledHeap } from '../support/heap.ts';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
-async function settledHeap(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setImmediate(r));
-  }
-  return process.memoryUsage().heapUsed;
-}
 
 test('1,000 reloads of a module that allocates 5 MB at top level: old versions are collected', async (t) => {
   const big = (n: number) => `// version ${n}\nexport const big = new Array(5 * 1024 * 1024 / 8).fill(${n});\nexport function size(): number { return big.length; }\n`;

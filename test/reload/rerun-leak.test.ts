@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { generateApp, renderShared } from '../../bench/fixtures/generate-app.ts';
 import { createRuntime } from '../../src/index.ts';
+import { settledHeap } from '../support/heap.ts';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
-/** Full GCs until FinalizationRegistry callbacks (tasks after a GC) have run. */
-async function settledHeap(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setImmediate(r));
-  }
-  return process.memoryUsage().heapUsed;
-}
 
 const MODULES = 1000;
 const RELOADS = 50;
