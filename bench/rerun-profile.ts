@@ -1,6 +1,6 @@
 /**
  * Where one 1,000-module re-run spends its time: the generated app with `weights` (every module
- * reads REV of shared.ts at top level), loaded in process (createRuntime, no disk cache); 8 edits
+ * reads REV of shared.ts at top level), loaded in process from its entry (createRuntime, no disk cache); 8 edits
  * of REV, each re-running every module; the 4th is CPU-profiled (inspector) and its top
  * self-time functions printed, with the median phase timings of all 8.
  *
@@ -23,11 +23,15 @@ const dir = tempDir('rerun-profile');
 try {
   const app = generateApp(join(dir, 'app'), modules, { weights: true });
   const runtime = createRuntime({ root: app.dir, cacheDir: false });
-  await runtime.import('src/mod-0.ts');
+  // The app's own entry (an HTTP server on a free port) reads mod-0's weight per request, so it does not re-run.
+  process.env['PORT'] = '0';
+  await runtime.import('src/main.ts');
   const phases: Record<string, number[]> = {};
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  // 100 µs between samples (the default, ~1 ms, leaves too few samples in one re-run)
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
   let profile: { nodes: ProfileNode[]; samples: number[]; startTime: number; endTime: number } | undefined;
   for (let rev = 1; rev <= 8; rev++) {
     writeFileSync(app.sharedFile, renderShared('shared-v0', rev));

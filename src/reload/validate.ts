@@ -17,6 +17,18 @@ export interface ValidationContext {
   frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined;
   /** The version of a node that will be current after the commit. */
   after(node: ModuleNode): ModuleVersion | undefined;
+  /** A version's export names, read once per transaction (a 1,000-module re-run asks thousands of times). */
+  exportNames(version: ModuleVersion): ReadonlySet<string>;
+}
+
+/** The `exportNames` of a validation context: a version's names do not change while it is validated. */
+export function exportNamesOnce(): (version: ModuleVersion) => ReadonlySet<string> {
+  const known = new Map<ModuleVersion, ReadonlySet<string>>();
+  return (version) => {
+    let names = known.get(version);
+    if (!names) known.set(version, (names = new Set(version.exportNames())));
+    return names;
+  };
 }
 
 export function validateImports(importer: ModuleVersion, ctx: ValidationContext): void {
@@ -32,7 +44,7 @@ export function validateImports(importer: ModuleVersion, ctx: ValidationContext)
     }
     const version = target ? ctx.after(target) : undefined;
     if (!target || !version || version.isCommonJs) continue;
-    const names = new Set(version.exportNames());
+    const names = ctx.exportNames(version);
     // Only named imports are required, as Node's linker requires them. A member read off a
     // namespace (`ns.x`, `typeof ns.x`) may be probed for and is never a failure (see namespaceWarnings).
     for (const name of record.names) {
@@ -59,8 +71,8 @@ export function namespaceWarnings(changed: readonly ModuleVersion[], ctx: Valida
   for (const instance of changed) {
     const before = instance.node.current;
     if (!before || before === instance || instance.isCommonJs) continue;
-    const now = new Set(instance.exportNames());
-    const removed = before.exportNames().filter((n) => !now.has(n));
+    const now = ctx.exportNames(instance);
+    const removed = [...ctx.exportNames(before)].filter((n) => !now.has(n));
     if (removed.length === 0) continue;
     const readers = new Set<ModuleVersion>();
     for (const importer of instance.node.importers) {
@@ -94,11 +106,14 @@ function resolvesTo(ctx: ValidationContext, specifier: string, from: string, tar
   }
 }
 
-export function validateExportKinds(before: ModuleVersion, after: ModuleVersion, root: string): void {
-  for (const name of before.exportNames()) {
+export function validateExportKinds(before: ModuleVersion, after: ModuleVersion, ctx: ValidationContext): void {
+  const { root } = ctx;
+  const afterNames = ctx.exportNames(after);
+  for (const name of ctx.exportNames(before)) {
     const old = before.rawExport(name);
+    if (typeof old !== 'function' || !afterNames.has(name)) continue;
     const next = after.rawExport(name);
-    if (typeof old !== 'function' || isClass(old) || typeof next === 'function' || !after.exportNames().includes(name)) continue;
+    if (typeof next === 'function' || isClass(old)) continue;
     throw new HotswapError(ERROR_CODES.EXPORT_KIND_CHANGED, `${relativePath(after.node.id, root)}: export "${name}" was a function and is now ${next === null ? 'null' : typeof next}`, {
       location: { file: after.node.id, line: 1, column: 1 },
       hint: 'Callers may hold this function (routers, event emitters): keep it a function, or give the new value another name.',

@@ -38,13 +38,20 @@ export interface CompiledModule {
   codeCache: 'hit' | 'rejected' | 'none';
 }
 
+const ESM_HEAD = `(async function (${ESM_PARAMS.join(', ')}) {"use strict";${PIN_VERSION}`;
+const CJS_HEAD = `(function (${CJS_PARAMS.join(', ')}) {${PIN_VERSION}`;
+/** One string per transform result: versions re-running the same code compare it by identity (script-cache.ts). */
+const wrapped = new WeakMap<object, string>();
+
 /** The script source of a version: the module function around the transformed code. */
 export function wrappedSource(version: ModuleVersion): string {
   const { transformed } = version;
-  const esm = transformed.format === 'esm';
-  const params = (esm ? ESM_PARAMS : CJS_PARAMS).join(', ');
-  const head = esm ? `(async function (${params}) {"use strict";${PIN_VERSION}` : `(function (${params}) {${PIN_VERSION}`;
-  return `${head}\n${transformed.code}\n})`;
+  let source = wrapped.get(transformed);
+  if (source === undefined) {
+    source = `${transformed.format === 'esm' ? ESM_HEAD : CJS_HEAD}\n${transformed.code}\n})`;
+    wrapped.set(transformed, source);
+  }
+  return source;
 }
 
 /** Compile a version (or reuse the script of the previous one when its code is the same). */

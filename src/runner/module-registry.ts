@@ -113,6 +113,12 @@ export class ModuleRegistry {
     if (restore) {
       ({ transformed } = restore);
       read = { source: restore.source, hash: restore.hash };
+    } else if (staging && !staging.sources.has(node.id) && node.current?.status === 'evaluated' && !node.missing) {
+      // Re-run only because a dependency changed (its file is not in the change set): the same
+      // code again, neither read nor transformed again. A save of it is the next change set.
+      ({ transformed } = node.current);
+      read = { source: node.current.source, hash: node.current.hash };
+      staging.sources.set(node.id, read);
     } else {
       read = staging?.sources.get(node.id) ?? this.#options.sources.read(node.id);
       staging?.sources.set(node.id, read);
@@ -389,6 +395,10 @@ export class ModuleRegistry {
 
   #rememberScript(node: ModuleNode, script: string): void {
     const list = this.#scripts.get(node) ?? [];
+    // A re-run of unchanged code runs under the same script name: one entry, moved to the newest,
+    // so dropping the oldest never unregisters the maps of the code that runs now.
+    const at = list.indexOf(script);
+    if (at >= 0) list.splice(at, 1);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);

@@ -6,12 +6,14 @@ import type { Cancel, Scheduler } from './scheduler.ts';
 /**
  * Turns a stream of file events into change sets, one delivery at a time.
  *
- * - Leading edge: the first event after a quiet period goes out on the next loop turn, folded
- *   only with events of the same tick. A save must not wait for a settle delay (DESIGN.md,
- *   performance targets: ≤ 5 ms save → new code).
- * - Never overlapping: while a delivery is pending, events accumulate. Once it settles they
- *   go out as one set after `settleMs` of quiet (trailing debounce), or after `maxWaitMs`
- *   from the batch's first event, so a storm that never ends still makes progress.
+ * - Leading edge: an event that arrives while no delivery is pending goes out on the next loop
+ *   turn, folded only with events of the same tick. A save must not wait for a settle delay
+ *   (DESIGN.md, performance targets: ≤ 5 ms save → new code), not even a save that follows
+ *   the previous one by a few milliseconds once that one has been delivered.
+ * - Never overlapping: events that arrive while a delivery is pending accumulate. Once it
+ *   settles they go out as one set after `settleMs` of quiet (trailing debounce), or after
+ *   `maxWaitMs` from the batch's first event, so a storm that never ends still makes progress
+ *   and a burst that outpaces the reloads costs a few of them, not one per event.
  * - An unlink holds its batch for `settleMs`, so a file that comes back in time (atomic save,
  *   delete-then-write) is reported as changed. A re-create ends the hold at once.
  */
@@ -56,7 +58,7 @@ export function createChangeBatcher(options: ChangeBatcherOptions): ChangeBatche
   let lastEventAt = Number.NEGATIVE_INFINITY;
   /** time of the first event of the pending batch */
   let batchStartedAt = 0;
-  /** the pending batch began after a quiet period: it goes out without waiting for quiet */
+  /** the pending batch began while no delivery was pending: it goes out without waiting for quiet */
   let leading = false;
   let cancelFlush: Cancel | undefined;
 
@@ -65,7 +67,7 @@ export function createChangeBatcher(options: ChangeBatcherOptions): ChangeBatche
     const now = scheduler.now();
     if (pending.size === 0) {
       batchStartedAt = now;
-      leading = !inFlight && now - lastEventAt >= settleMs;
+      leading = !inFlight;
     }
     lastEventAt = now;
 
