@@ -129,6 +129,33 @@ test('an error in reloaded code has a stack trace that points at the .ts source 
   assert.ok(!stack.includes('?v='), 'no internal script names');
 });
 
+test('a module re-run many times with unchanged code keeps its mapped stack traces (one script, one map entry)', async (t) => {
+  const p = createProject({
+    'src/rev.ts': `export const REV = 0;\n`,
+    'src/thrower.ts': `import { REV } from './rev.ts';\n\ntype T = number;\nexport const seen: T = REV;\nexport function boom(): never {\n  throw new Error('boom at ' + seen);\n}\n`,
+    'src/main.ts': `import { boom } from './thrower.ts';\nexport const run = () => boom();\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  const main = await rt.import<Ns>('src/main.ts');
+  // More re-runs than the maps kept per module (4): the running code's map must be the one kept.
+  for (let rev = 1; rev <= 7; rev++) {
+    p.write('src/rev.ts', `export const REV = ${rev};\n`);
+    const result = await rt.reload(['src/rev.ts']);
+    assert.equal(result.status, 'committed');
+    assert.ok(result.status === 'committed' && result.updated.some((u) => u.file === p.path('src/thrower.ts')), 'thrower.ts re-ran');
+  }
+  let stack = '';
+  try {
+    main.run();
+  } catch (error) {
+    stack = (error as Error).stack ?? '';
+  }
+  assert.match(stack, /boom at 7/);
+  assert.ok(stack.includes(`${p.path('src/thrower.ts')}:6:`), `stack points at thrower.ts line 6:\n${stack}`);
+  assert.ok(!stack.includes('?v='), `no internal script names:\n${stack}`);
+});
+
 test('a broken entry at startup rejects with a located error, and a fix starts it', async (t) => {
   const p = createProject({ 'src/main.ts': `export const x = ;\n` });
   const rt = createRuntime({ root: p.dir, cacheDir: false });
