@@ -30,7 +30,8 @@ export interface ResolverOptions {
 export class Resolver {
   readonly #roots: readonly string[];
   readonly #paths: ((specifier: string) => string[]) | null;
-  readonly #cache = new Map<string, Resolved>();
+  /** importing file → specifier → resolution (by file, not directory: no key string to build per import of a re-run). */
+  readonly #cache = new Map<string, Map<string, Resolved>>();
   /** Why tsconfig.json could not be read (its `paths` are then not applied). */
   readonly #tsconfigError: string | undefined;
   readonly #isFile: (path: string) => boolean;
@@ -55,11 +56,12 @@ export class Resolver {
   }
 
   resolve(specifier: string, fromFile: string): Resolved {
-    const key = `${dirname(fromFile)}\0${specifier}`;
-    const cached = this.#cache.get(key);
+    let byFile = this.#cache.get(fromFile);
+    if (!byFile) this.#cache.set(fromFile, (byFile = new Map()));
+    const cached = byFile.get(specifier);
     if (cached) return cached;
     const result = this.#resolveUncached(specifier, fromFile);
-    this.#cache.set(key, result);
+    byFile.set(specifier, result);
     return result;
   }
 
