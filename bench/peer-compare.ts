@@ -49,6 +49,8 @@ export interface PeerResult {
   kind: Peer['kind'];
   /** Why this peer could not run here (exact error), if it could not. */
   notRun?: string;
+  /** Wall time this peer's part of the run took, s (quick mode's budget is 10 minutes in all). */
+  seconds?: number;
   sizes: SizeResult[];
 }
 
@@ -153,6 +155,7 @@ if (import.meta.main) {
   const results: PeerResult[] = [];
   for (const peer of peers) {
     log(`${peer.name}`);
+    const peerStarted = performance.now();
     const result: PeerResult = { name: peer.name, kind: peer.kind, sizes: [] };
     if (peer.notRunnable) {
       result.notRun = peer.notRunnable;
@@ -164,6 +167,10 @@ if (import.meta.main) {
         result.notRun = String(error).slice(0, 2000);
         log(`  failed: ${result.notRun}`);
       }
+    }
+    if (!result.notRun) {
+      result.seconds = Math.round((performance.now() - peerStarted) / 1000);
+      log(`  ${peer.name}: ${result.seconds} s`);
     }
     results.push(result);
   }
