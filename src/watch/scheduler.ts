@@ -15,12 +15,16 @@ export interface Scheduler {
   later(fn: () => void, ms: number): Cancel;
 }
 
-/** Real timers, all `unref()`'d: a pending settle timer never keeps the host process alive. */
+/**
+ * Real timers. Settle timers are `unref()`'d: a pending one never keeps the host process alive.
+ * The next-turn callback is not: Node runs an unref'd immediate only when something else wakes
+ * the event loop (an unref'd immediate does not stop the loop from blocking for I/O), which
+ * delayed a save's reload by up to tens of milliseconds in an otherwise idle process.
+ */
 export const nodeScheduler: Scheduler = Object.freeze({
   now: () => performance.now(),
   soon(fn: () => void): Cancel {
     const immediate = setImmediate(fn);
-    immediate.unref();
     return () => clearImmediate(immediate);
   },
   later(fn: () => void, ms: number): Cancel {
