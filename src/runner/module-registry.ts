@@ -62,6 +62,8 @@ export class ModuleRegistry {
   readonly #options: RegistryOptions;
   readonly #events = new Map<string, Set<EventCallback>>();
   readonly #externals = new Map<string, Promise<unknown>>();
+  /** Packages and builtins whose import has resolved: later imports bind without waiting. */
+  readonly #loadedExternals = new Map<string, { namespace: unknown }>();
   readonly #scripts = new Map<ModuleNode, string[]>();
   /** Versions whose namespace a cycle handed out while they evaluated. */
   readonly #readEarly = new WeakSet<ModuleVersion>();
@@ -192,7 +194,8 @@ export class ModuleRegistry {
           version.esmExports,
           meta,
           (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
-          (specifier: string) => this.#importFrom(version, specifier),
+          // import() always gives a promise, and a failure as its rejection
+          async (specifier: string) => this.#importFrom(version, specifier),
           (source: unknown) => {
             exportAll(version.esmExports, source);
             if (this.#readEarly.has(version)) this.#syncEarly(version);
@@ -222,13 +225,22 @@ export class ModuleRegistry {
     else if (version.node.current === version) version.node.syncViews();
   }
 
-  async #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): Promise<unknown> {
+  /**
+   * An import as the module code awaits it. Returns the namespace itself when nothing is left
+   * to wait for (a dependency already evaluated, a package already loaded): an `await` of a
+   * plain value costs one microtask, an async function's promise several, and a 1,000-module
+   * re-run makes thousands of these. A throw here rejects the importing module, as a rejection would.
+   */
+  #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): unknown {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') {
-      const namespace = await this.#importExternal(resolved.url);
-      if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
-      return namespace;
+      const check = (namespace: unknown): unknown => {
+        if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+        return namespace;
+      };
+      const loaded = this.#loadedExternals.get(resolved.url);
+      return loaded !== undefined ? check(loaded.namespace) : this.#importExternal(resolved.url).then(check);
     }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
@@ -236,21 +248,25 @@ export class ModuleRegistry {
     const loaded = node.current !== undefined && node.current.status !== 'failed';
     if (!staging && !loaded && importer.status === 'evaluated' && this.#options.serializeLive) {
       // A dynamic import at run time of a module not loaded yet: a live load, through the queue.
-      await this.#options.serializeLive(() => this.versionFor(node, undefined, []).evaluation);
-      if (node.current?.status === 'failed') throw node.current.error;
-      return node.live;
+      return this.#options.serializeLive(() => this.versionFor(node, undefined, []).evaluation).then(() => {
+        if (node.current?.status === 'failed') throw node.current.error;
+        return node.live;
+      });
     }
     const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
     const inCycle = node === importer.node || importer.chain.includes(node);
-    if (!inCycle) await target.evaluation;
-    else if (target.status === 'evaluating') {
+    const bind = (): unknown => {
+      if (target.status === 'failed') throw target.error;
+      if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
+      return staging ? node.stagingViewFor(staging) : node.live;
+    };
+    if (!inCycle) return target.status === 'evaluating' ? target.evaluation.then(bind) : bind();
+    if (target.status === 'evaluating') {
       // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
       this.#readEarly.add(target);
       this.#syncEarly(target);
     }
-    if (target.status === 'failed') throw target.error;
-    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
-    return staging ? node.stagingViewFor(staging) : node.live;
+    return bind();
   }
 
   /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
@@ -318,10 +334,11 @@ export class ModuleRegistry {
     if (!pending) {
       pending = outsideScopes(() => import(url));
       this.#externals.set(url, pending);
-      pending.catch(() => this.#externals.delete(url));
+      pending.then((namespace) => this.#loadedExternals.set(url, { namespace }), () => this.#externals.delete(url));
     }
     return pending;
   }
+
 
   /** Wrap a throw from module code as a located HotswapError (file:line:col, code frame, cause). */
   toEvaluationError(error: unknown, version: ModuleVersion): HotswapError {
