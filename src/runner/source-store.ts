@@ -63,11 +63,14 @@ export class SourceStore {
    * Read a changed file once it is written. An editor that saves in place truncates
    * the file, then writes it: a read in between sees an empty file. An empty read of
    * a file that had content waits (bounded) for the write; a file that stays empty is
-   * taken as empty.
+   * taken as empty. `previousHash`: the running version's; without one, the text read last counts.
    */
   async readSettled(file: string, previousHash: string | undefined): Promise<SourceText> {
+    // Without a running version (an entry that never started), the text read last tells whether it had content.
+    const latest = this.#latest.get(file);
+    const hadContent = previousHash !== undefined ? previousHash !== EMPTY_HASH : latest !== undefined && latest !== '';
     let read = await this.readStable(file);
-    if (read.hash !== EMPTY_HASH || previousHash === undefined || previousHash === EMPTY_HASH) return read;
+    if (read.hash !== EMPTY_HASH || !hadContent) return read;
     for (let waited = 0; waited < IN_PLACE_WRITE_WAIT_MS && read.hash === EMPTY_HASH; waited += 1) {
       await this.#clock.sleep(1);
       read = await this.readStable(file);

@@ -211,6 +211,15 @@ export class TransactionQueue {
     const startedAt = clock.now();
     const t0 = clock.monotonic();
     const base = { id, files, startedAt, trigger: request.trigger };
+    // A save in place read mid-write (empty) would start an empty app: wait for the content first.
+    for (const file of request.changed) {
+      if (request.sources.has(file)) continue;
+      try {
+        await registry.sources.readSettled(file, undefined);
+      } catch {
+        // missing: the load below reports it
+      }
+    }
     try {
       await registry.importLive(entry.id);
       this.#entryFailed = false;

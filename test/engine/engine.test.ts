@@ -55,6 +55,34 @@ test('an in-place save read mid-write (empty) waits on the clock for the content
   assert.equal(result.status === 'committed' && result.timings.total, 3);
 });
 
+test('an entry that never started, saved in place and read mid-write (empty), starts with the written content, not as an empty module', async (t) => {
+  const { rt, fs, clock } = memoryEngine(t, {
+    'src/main.ts': `export const run = () => ;\n`,
+  });
+  await assert.rejects(rt.import('src/main.ts'), (error: { code?: string }) => error.code === 'HS_SYNTAX');
+  const file = fs.set('src/main.ts', `export const run = () => 'started';\n`);
+  fs.pending.set(file, ['', '']);
+  const result = await rt.reload(['src/main.ts']);
+  assert.equal(result.status, 'committed');
+  const main = await rt.import<Ns>('src/main.ts');
+  assert.equal(typeof main.run, 'function', 'the entry that runs is the written one, not an empty module');
+  assert.equal(main.run(), 'started');
+  assert.deepEqual(clock.sleeps, [1, 1], 'waited one fake millisecond per empty read');
+});
+
+test('a file whose last read was empty is taken as empty at once (no wait for content that may never come)', async (t) => {
+  const { rt, fs, clock } = memoryEngine(t, {
+    'src/empty.ts': ``,
+    'src/main.ts': `import * as e from './empty.ts';\nexport const keys = () => Object.keys(e).length;\n`,
+  });
+  const main = await rt.import<Ns>('src/main.ts');
+  assert.equal(main.keys(), 0);
+  fs.set('src/empty.ts', ``);
+  const result = await rt.reload(['src/empty.ts']);
+  assert.notEqual(result.status, 'failed');
+  assert.deepEqual(clock.sleeps, [], 'no wait');
+});
+
 test('request() sources win over the reader and are never read from it', async (t) => {
   const { rt, fs } = memoryEngine(t, {
     'src/value.ts': `export const value = () => 'stored';\n`,
