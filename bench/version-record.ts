@@ -1,0 +1,81 @@
+/**
+ * What recording a reload in the version store costs: the generated app with `weights` (every
+ * module reads REV of shared.ts at top level) loaded in process with versions attached; the
+ * versions participant's `finalize` (recording, probation bookkeeping) is timed inside real
+ * reloads. Two kinds of edit: REV of shared.ts (every module re-runs) and a function body of
+ * one leaf module (only it re-runs). Prints the median and the range of each, and the rows
+ * each kind of edit added.
+ *
+ * Usage: node bench/version-record.ts [--modules 1000] [--runs 10]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRuntime } from '../src/index.ts';
+import type { ReloadParticipant } from '../src/reload/participant.ts';
+import { attachVersions } from '../src/versions/attach-versions.ts';
+import { loadSqlite } from '../src/versions/sqlite.ts';
+import { generateApp, renderShared } from './fixtures/generate-app.ts';
+import { argValue, log, removeDir, tempDir } from './lib/util.ts';
+
+const modules = Number(argValue('modules') ?? 1000);
+const runs = Number(argValue('runs') ?? 10);
+const dir = tempDir('version-record');
+try {
+  const app = generateApp(join(dir, 'app'), modules, { weights: true });
+  const runtime = createRuntime({ root: app.dir, cacheDir: false });
+  // Time the versions participant's finalize where the reload calls it.
+  const spent: number[] = [];
+  const add = runtime.addParticipant.bind(runtime);
+  runtime.addParticipant = (participant: ReloadParticipant) => {
+    const finalize = participant.finalize;
+    if (participant.name !== 'versions' || !finalize) return add(participant);
+    return add({
+      ...participant,
+      finalize(result, tx) {
+        const start = performance.now();
+        try {
+          finalize.call(participant, result, tx);
+        } finally {
+          spent.push(performance.now() - start);
+        }
+      },
+    });
+  };
+  const versions = attachVersions(runtime, { file: join(dir, 'versions.db'), windowMs: 60_000 });
+  const store = versions.service.store;
+  if (!store) throw new Error(versions.service.unavailable ?? 'no store');
+  await runtime.import('src/mod-0.ts');
+  log(`start-up of ${modules} modules recorded in ${(spent.at(-1) ?? 0).toFixed(1)} ms`);
+  // A second connection counts the rows (the store's history is capped at 10,000).
+  const { DatabaseSync } = loadSqlite();
+  const reader = new DatabaseSync(join(dir, 'versions.db'), { readOnly: true });
+  const rows = (): number => Number((reader.prepare('SELECT COUNT(*) AS n FROM versions').get() as { n: number }).n);
+  const leafFile = join(app.dir, 'src', `mod-${modules - 4}.ts`);
+  const leafText = readFileSync(leafFile, 'utf8');
+  const measure = async (label: string, edit: (i: number) => string): Promise<void> => {
+    spent.length = 0;
+    const before = rows();
+    let staged = 0;
+    for (let i = 1; i <= runs; i++) {
+      const file = edit(i);
+      const result = await runtime.reload([file]);
+      if (result.status !== 'committed') throw new Error(`${label} ${i}: ${result.status}`);
+      staged = result.updated.length;
+    }
+    const sorted = [...spent].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    log(`${label} (${staged} modules staged): recording median ${median.toFixed(2)} ms (min ${(sorted[0] ?? 0).toFixed(2)}, max ${(sorted.at(-1) ?? 0).toFixed(2)}) over ${runs}; ${rows() - before} rows added`);
+  };
+  await measure('every module re-runs', (i) => {
+    writeFileSync(app.sharedFile, renderShared('shared-v0', i));
+    return app.sharedFile;
+  });
+  await measure('leaf edit', (i) => {
+    writeFileSync(leafFile, leafText.replace('% 1000003', `% ${1000003 + i}`));
+    return leafFile;
+  });
+  reader.close();
+  await runtime.close();
+} finally {
+  removeDir(dir);
+}
