@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { pluginHosts } from '../plugins/host-registry.ts';
 import { createCheckParticipant } from './check-participant.ts';
 import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
-import { VersionStore, type Trigger, type VersionRow } from './version-store.ts';
+import { VersionStore, type NewVersion, type Trigger, type VersionRow } from './version-store.ts';
 
 export interface VersionsOptions extends Partial<ProbationOptions> {
   /** Database file. @default `<root>/.hotswap/versions.db` */
@@ -146,17 +146,34 @@ export class VersionService {
   #record(result: ReloadResult, tx: TransactionView): void {
     const store = this.store;
     if (!store || store.isClosed() || result.status !== 'committed') return;
-    const rows: Parameters<VersionStore['record']>[0][number][] = [];
+    const rows: NewVersion[] = [];
     const reused: VersionRow[] = [];
+    const reran: VersionRow[] = [];
+    const started = tx.trigger === 'startup' ? undefined : new Set(tx.files);
+    let latestRows: ReadonlyMap<string, VersionRow>;
+    try {
+      latestRows = store.latestRows();
+    } catch (error) {
+      this.emit({ type: 'error', message: `could not record versions of reload #${result.id}: ${String(error)}` });
+      return;
+    }
     for (const staged of tx.staged) {
       const module = this.rel(staged.file);
-      const latest = store.latest(module);
-      // A restart of unchanged code is the same version, not a new one.
-      if (tx.trigger === 'startup' && latest?.hash === staged.hash) {
-        reused.push(latest);
-        continue;
+      const latest = latestRows.get(module);
+      if (latest?.hash === staged.hash) {
+        // A restart of unchanged code is the same version, not a new one.
+        if (!started) {
+          reused.push(latest);
+          continue;
+        }
+        // So is a module that re-ran with the code it had, only because something it imports
+        // changed: no row, no new probation (a save, apply or rollback of the file itself is recorded).
+        if (!started.has(staged.file)) {
+          reran.push(latest);
+          continue;
+        }
       }
-      rows.push({ module, source: staged.source, parentId: latest?.id ?? null, trigger: tx.trigger as Trigger, caller: tx.caller, reason: tx.reason, reloadId: result.id, createdAt: result.startedAt, result: 'committed', timings: result.timings });
+      rows.push({ module, source: staged.source, hash: staged.hash, parentId: latest?.id ?? null, trigger: tx.trigger as Trigger, caller: tx.caller, reason: tx.reason, reloadId: result.id, createdAt: result.startedAt, result: 'committed', timings: result.timings });
     }
     let recorded: VersionRow[] = [];
     try {
@@ -165,7 +182,11 @@ export class VersionService {
       this.emit({ type: 'error', message: `could not record versions of reload #${result.id}: ${isHotswapError(error) ? error.message : String(error)}` });
       return;
     }
-    for (const file of tx.staged.map((s) => s.file)) if (tx.trigger !== 'auto-rollback') this.diverged.delete(file);
+    if (tx.trigger !== 'auto-rollback') {
+      // The running code of a recorded (or restarted) module is the disk's again; a re-run kept its code.
+      for (const row of [...recorded, ...reused]) this.diverged.delete(this.abs(row.module));
+    }
+    for (const row of reran) this.#rewatch(row);
     for (const row of [...recorded, ...reused]) {
       const previous = this.probation.drop(this.abs(row.module));
       if (previous && previous.id !== row.id) store.setState(previous.id, 'superseded');
@@ -188,7 +209,22 @@ export class VersionService {
     }
   }
 
-  #watch(row: VersionRow): void {
+  /**
+   * A version in probation whose module re-ran with the same code keeps its window, but its
+   * calls now reach the new instance: watch that one, carrying the counts seen so far.
+   */
+  #rewatch(row: VersionRow): void {
+    const file = this.abs(row.module);
+    const previous = this.probation.drop(file);
+    if (!previous) return;
+    if (previous.id !== row.id) {
+      this.probation.watch(previous);
+      return;
+    }
+    this.#watch(row, { startedAt: previous.startedAt, carried: previous.sample() });
+  }
+
+  #watch(row: VersionRow, from?: { startedAt: number; carried: CallSample }): void {
     const file = this.abs(row.module);
     const instance = this.runtime.moduleVersion(file);
     if (!instance) return;
@@ -196,18 +232,19 @@ export class VersionService {
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.
     const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
     const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
+    const carried = from?.carried ?? { calls: 0, errors: 0, meanMs: null, inFlight: 0 };
     this.probation.watch({
       id: row.id,
       file,
-      startedAt: Date.now(),
+      startedAt: from?.startedAt ?? Date.now(),
       sample: () => {
         const p = plugin();
         return {
-          calls: calls.calls - base.calls + (p.calls - base.plugin.calls),
-          errors: calls.errors - base.errors + (p.errors - base.plugin.errors),
+          calls: carried.calls + calls.calls - base.calls + (p.calls - base.plugin.calls),
+          errors: carried.errors + calls.errors - base.errors + (p.errors - base.plugin.errors),
           // Plugin handler calls running now (the host tracks them); a module export's promises are not observed.
           inFlight: p.inFlight,
-          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
+          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : carried.meanMs,
         };
       },
     });
