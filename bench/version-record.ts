@@ -41,7 +41,7 @@ try {
       },
     });
   };
-  const versions = attachVersions(runtime, { file: join(dir, 'versions.db'), windowMs: 60_000 });
+  const versions = attachVersions(runtime, { file: join(dir, 'versions.db'), windowMs: Number(argValue("window") ?? 60_000) });
   const store = versions.service.store;
   if (!store) throw new Error(versions.service.unavailable ?? 'no store');
   await runtime.import('src/mod-0.ts');

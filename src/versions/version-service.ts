@@ -148,7 +148,6 @@ export class VersionService {
     if (!store || store.isClosed() || result.status !== 'committed') return;
     const rows: NewVersion[] = [];
     const reused: VersionRow[] = [];
-    const reran: VersionRow[] = [];
     const started = tx.trigger === 'startup' ? undefined : new Set(tx.files);
     let latestRows: ReadonlyMap<string, VersionRow>;
     try {
@@ -168,10 +167,8 @@ export class VersionService {
         }
         // So is a module that re-ran with the code it had, only because something it imports
         // changed: no row, no new probation (a save, apply or rollback of the file itself is recorded).
-        if (!started.has(staged.file)) {
-          reran.push(latest);
-          continue;
-        }
+        // Its probation, if any, follows the new instance (see #watch).
+        if (!started.has(staged.file)) continue;
       }
       rows.push({ module, source: staged.source, hash: staged.hash, parentId: latest?.id ?? null, trigger: tx.trigger as Trigger, caller: tx.caller, reason: tx.reason, reloadId: result.id, createdAt: result.startedAt, result: 'committed', timings: result.timings });
     }
@@ -186,7 +183,6 @@ export class VersionService {
       // The running code of a recorded (or restarted) module is the disk's again; a re-run kept its code.
       for (const row of [...recorded, ...reused]) this.diverged.delete(this.abs(row.module));
     }
-    for (const row of reran) this.#rewatch(row);
     for (const row of [...recorded, ...reused]) {
       const previous = this.probation.drop(this.abs(row.module));
       if (previous && previous.id !== row.id) store.setState(previous.id, 'superseded');
@@ -209,42 +205,37 @@ export class VersionService {
     }
   }
 
-  /**
-   * A version in probation whose module re-ran with the same code keeps its window, but its
-   * calls now reach the new instance: watch that one, carrying the counts seen so far.
-   */
-  #rewatch(row: VersionRow): void {
+  #watch(row: VersionRow): void {
     const file = this.abs(row.module);
-    const previous = this.probation.drop(file);
-    if (!previous) return;
-    if (previous.id !== row.id) {
-      this.probation.watch(previous);
-      return;
-    }
-    this.#watch(row, { startedAt: previous.startedAt, carried: previous.sample() });
-  }
-
-  #watch(row: VersionRow, from?: { startedAt: number; carried: CallSample }): void {
-    const file = this.abs(row.module);
-    const instance = this.runtime.moduleVersion(file);
+    let instance = this.runtime.moduleVersion(file);
     if (!instance) return;
-    const calls = instance.calls;
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.
     const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
-    const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
-    const carried = from?.carried ?? { calls: 0, errors: 0, meanMs: null, inFlight: 0 };
+    const basePlugin = plugin();
+    let base = { calls: instance.calls.calls, errors: instance.calls.errors };
+    // Counts of earlier instances of this version: a module that re-runs with the same code (a
+    // dependency changed) keeps its row and its window, and its calls reach the new instance.
+    const carried = { calls: 0, errors: 0 };
     this.probation.watch({
       id: row.id,
       file,
-      startedAt: from?.startedAt ?? Date.now(),
+      startedAt: Date.now(),
       sample: () => {
+        const now = this.runtime.moduleVersion(file);
+        if (now && now !== instance && instance) {
+          carried.calls += instance.calls.calls - base.calls;
+          carried.errors += instance.calls.errors - base.errors;
+          instance = now;
+          base = { calls: 0, errors: 0 };
+        }
+        const calls = (instance as NonNullable<typeof instance>).calls;
         const p = plugin();
         return {
-          calls: carried.calls + calls.calls - base.calls + (p.calls - base.plugin.calls),
-          errors: carried.errors + calls.errors - base.errors + (p.errors - base.plugin.errors),
+          calls: carried.calls + calls.calls - base.calls + (p.calls - basePlugin.calls),
+          errors: carried.errors + calls.errors - base.errors + (p.errors - basePlugin.errors),
           // Plugin handler calls running now (the host tracks them); a module export's promises are not observed.
           inFlight: p.inFlight,
-          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : carried.meanMs,
+          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
         };
       },
     });
