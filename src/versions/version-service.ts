@@ -13,7 +13,7 @@ import type { ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { sha256 } from '../shared/hash.ts';
 import { readFileSync } from 'node:fs';
-import { pluginHosts } from '../plugins/host-registry.ts';
+import { callSampler } from './call-sampler.ts';
 import { createCheckParticipant } from './check-participant.ts';
 import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
 import { VersionStore, type NewVersion, type Trigger, type VersionRow } from './version-store.ts';
@@ -51,6 +51,8 @@ export class VersionService {
   readonly #startup: VersionEvent[] = [];
   /** Recorded batches since retention last ran (it runs at start and every 25 batches). */
   #sincePrune = 0;
+  /** Stable verdicts of the current probation tick, written together. */
+  readonly #verdicts: { watched: Watched; sample: CallSample }[] = [];
   readonly #disposers: (() => void)[] = [];
   /** Set by the rollback machinery (live-change.ts); called when a version in probation fails. */
   onFailing: ((row: VersionRow, sample: CallSample) => void) | undefined;
@@ -207,45 +209,35 @@ export class VersionService {
 
   #watch(row: VersionRow): void {
     const file = this.abs(row.module);
-    let instance = this.runtime.moduleVersion(file);
-    if (!instance) return;
-    // A plugin file's handlers are closures the plugin host calls and counts, not exports.
-    const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
-    const basePlugin = plugin();
-    let base = { calls: instance.calls.calls, errors: instance.calls.errors };
-    // Counts of earlier instances of this version: a module that re-runs with the same code (a
-    // dependency changed) keeps its row and its window, and its calls reach the new instance.
-    const carried = { calls: 0, errors: 0 };
-    this.probation.watch({
-      id: row.id,
-      file,
-      startedAt: Date.now(),
-      sample: () => {
-        const now = this.runtime.moduleVersion(file);
-        if (now && now !== instance && instance) {
-          carried.calls += instance.calls.calls - base.calls;
-          carried.errors += instance.calls.errors - base.errors;
-          instance = now;
-          base = { calls: 0, errors: 0 };
-        }
-        const calls = (instance as NonNullable<typeof instance>).calls;
-        const p = plugin();
-        return {
-          calls: carried.calls + calls.calls - base.calls + (p.calls - basePlugin.calls),
-          errors: carried.errors + calls.errors - base.errors + (p.errors - basePlugin.errors),
-          // Plugin handler calls running now (the host tracks them); a module export's promises are not observed.
-          inFlight: p.inFlight,
-          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
-        };
-      },
-    });
+    const sample = callSampler(this.runtime, file);
+    if (sample) this.probation.watch({ id: row.id, file, startedAt: Date.now(), sample });
   }
 
   #stable(watched: Watched, sample: CallSample): void {
-    if (!this.store || this.store.isClosed()) return;
-    this.store.setState(watched.id, 'stable', sample);
-    const row = this.store.get(watched.id);
-    if (row) this.emit({ type: 'stable', version: row });
+    // Verdicts of one probation tick (a whole start-up's modules end their window together) are
+    // written in one transaction: one commit instead of one per version.
+    this.#verdicts.push({ watched, sample });
+    if (this.#verdicts.length === 1) queueMicrotask(() => this.#writeVerdicts());
+  }
+
+  #writeVerdicts(): void {
+    const verdicts = this.#verdicts.splice(0);
+    const store = this.store;
+    if (!store || store.isClosed()) return;
+    const rows: VersionRow[] = [];
+    try {
+      store.batch(() => {
+        for (const { watched, sample } of verdicts) {
+          store.setState(watched.id, 'stable', sample);
+          const row = store.get(watched.id);
+          if (row) rows.push(row);
+        }
+      });
+    } catch (error) {
+      this.emit({ type: 'error', message: `could not mark ${verdicts.length} version(s) stable: ${String(error)}` });
+      return;
+    }
+    for (const row of rows) this.emit({ type: 'stable', version: row });
   }
 
   #failing(watched: Watched, sample: CallSample): void {
@@ -264,11 +256,4 @@ function deliver(listener: VersionListener, event: VersionEvent): void {
   } catch {
     // a listener's bug must not break recording
   }
-}
-
-/** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
-function pluginTotals(file: string): { calls: number; errors: number; inFlight: number } {
-  const stats = pluginHosts().at(-1)?.stats();
-  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number; inFlight: number }[]).find((p) => p.file === file) : undefined;
-  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0, inFlight: plugin?.inFlight ?? 0 };
 }

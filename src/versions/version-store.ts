@@ -12,65 +12,19 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { SerializedError } from '../errors.ts';
-import type { PhaseTimings } from '../reload/reload-result.ts';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { sha256 } from '../shared/hash.ts';
 import { ensureStateDirAbove } from '../shared/state-dir.ts';
+import { newRow, toVersion, type NewVersion, type Row, type VersionRow, type VersionState } from './version-row.ts';
 import { migrate } from './schema.ts';
 import { loadSqlite } from './sqlite.ts';
 
-export const TRIGGERS = ['startup', 'watch', 'apply', 'rollback', 'api', 'auto-rollback'] as const;
-export type Trigger = (typeof TRIGGERS)[number];
-/** probation: committed, being watched; stable: passed probation; rolled-back: undone by an automatic rollback; superseded: replaced during probation; failed: an attempt that never committed. */
-export type VersionState = 'probation' | 'stable' | 'rolled-back' | 'superseded' | 'failed';
-
-export interface VersionRow {
-  id: number;
-  /** Project-relative path. */
-  module: string;
-  /** n of `module@n`. */
-  seq: number;
-  hash: string | null;
-  parentId: number | null;
-  trigger: Trigger;
-  caller: string | null;
-  reason: string | null;
-  reloadId: number | null;
-  createdAt: number;
-  result: 'committed' | 'failed';
-  error: SerializedError | null;
-  timings: PhaseTimings | null;
-  state: VersionState;
-  stateAt: number | null;
-  calls: number;
-  errors: number;
-  meanMs: number | null;
-}
-
-export interface NewVersion {
-  module: string;
-  /** The source text (stored once per hash). */
-  source?: string | undefined;
-  /** SHA-256 of `source` when the caller knows it already (a staged module does); computed otherwise. */
-  hash?: string | undefined;
-  parentId?: number | null | undefined;
-  trigger: Trigger;
-  caller?: string | undefined;
-  reason?: string | undefined;
-  reloadId?: number | undefined;
-  createdAt?: number | undefined;
-  result: 'committed' | 'failed';
-  error?: SerializedError | undefined;
-  timings?: PhaseTimings | undefined;
-}
+export { TRIGGERS, type NewVersion, type Trigger, type VersionRow, type VersionState } from './version-row.ts';
 
 export interface HistoryQuery {
   module?: string | undefined;
   limit?: number | undefined;
 }
-
-type Row = Record<string, SQLInputValue>;
 
 export class VersionStore {
   readonly file: string;
@@ -127,29 +81,8 @@ export class VersionStore {
         if (hash !== null) insertSource.run(hash, v.source as string, Buffer.byteLength(v.source as string));
         const seq = Number((nextSeq.get(v.module) as { n: number }).n);
         const at = v.createdAt ?? Date.now();
-        const state: VersionState = v.result === 'failed' ? 'failed' : 'probation';
-        const row: VersionRow = {
-          id: 0,
-          module: v.module,
-          seq,
-          hash,
-          parentId: v.parentId ?? null,
-          trigger: v.trigger,
-          caller: v.caller ?? null,
-          reason: v.reason ?? null,
-          reloadId: v.reloadId ?? null,
-          createdAt: at,
-          result: v.result,
-          // through JSON, as a row read back would be (no undefined members, no shared objects)
-          error: v.error ? (JSON.parse(JSON.stringify(v.error)) as SerializedError) : null,
-          timings: v.timings ? (JSON.parse(JSON.stringify(v.timings)) as PhaseTimings) : null,
-          state,
-          stateAt: at,
-          calls: 0,
-          errors: 0,
-          meanMs: null,
-        };
-        const info = insert.run(row.module, seq, hash, row.parentId, row.trigger, row.caller, row.reason, row.reloadId, at, row.result, row.error ? JSON.stringify(row.error) : null, row.timings ? JSON.stringify(row.timings) : null, state, at);
+        const row = newRow(v, seq, hash, at);
+        const info = insert.run(row.module, seq, hash, row.parentId, row.trigger, row.caller, row.reason, row.reloadId, at, row.result, row.error ? JSON.stringify(row.error) : null, row.timings ? JSON.stringify(row.timings) : null, row.state, at);
         row.id = Number(info.lastInsertRowid);
         rows.push(row);
       }
@@ -283,6 +216,12 @@ export class VersionStore {
     if (module !== undefined && row) this.#latest?.set(module, { ...row, ...change });
   }
 
+  /** Run `fn`'s writes in one transaction (one commit for many state changes), or in the one already open. */
+  batch(fn: () => void): void {
+    if (this.#db.isTransaction) fn();
+    else this.#transaction(fn);
+  }
+
   #transaction(fn: () => void): void {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
@@ -293,31 +232,4 @@ export class VersionStore {
       throw error;
     }
   }
-}
-
-function toVersion(row: Row | undefined): VersionRow | undefined {
-  if (row === undefined) return undefined;
-  const num = (key: string): number | null => (row[key] === null || row[key] === undefined ? null : Number(row[key]));
-  const str = (key: string): string | null => (row[key] === null || row[key] === undefined ? null : String(row[key]));
-  const json = <T>(key: string): T | null => (typeof row[key] === 'string' ? (JSON.parse(row[key]) as T) : null);
-  return {
-    id: Number(row['id']),
-    module: String(row['module']),
-    seq: Number(row['seq']),
-    hash: str('hash'),
-    parentId: num('parent_id'),
-    trigger: String(row['trigger']) as Trigger,
-    caller: str('caller'),
-    reason: str('reason'),
-    reloadId: num('reload_id'),
-    createdAt: Number(row['created_at']),
-    result: String(row['result']) as 'committed' | 'failed',
-    error: json<SerializedError>('error'),
-    timings: json<PhaseTimings>('timings'),
-    state: String(row['state']) as VersionState,
-    stateAt: num('state_at'),
-    calls: Number(row['calls'] ?? 0),
-    errors: Number(row['errors'] ?? 0),
-    meanMs: num('mean_ms'),
-  };
 }
