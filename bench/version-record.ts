@@ -46,10 +46,11 @@ try {
   if (!store) throw new Error(versions.service.unavailable ?? 'no store');
   await runtime.import('src/mod-0.ts');
   log(`start-up of ${modules} modules recorded in ${(spent.at(-1) ?? 0).toFixed(1)} ms`);
-  // A second connection counts the rows (the store's history is capped at 10,000).
+  // A second connection counts the rows.
   const { DatabaseSync } = loadSqlite();
   const reader = new DatabaseSync(join(dir, 'versions.db'), { readOnly: true });
-  const rows = (): number => Number((reader.prepare('SELECT COUNT(*) AS n FROM versions').get() as { n: number }).n);
+  // Rows inserted (retention may delete old ones meanwhile): the growth of the newest id.
+  const rows = (): number => Number((reader.prepare("SELECT seq AS n FROM sqlite_sequence WHERE name = 'versions'").get() as { n: number }).n);
   const leafFile = join(app.dir, 'src', `mod-${modules - 4}.ts`);
   const leafText = readFileSync(leafFile, 'utf8');
   const measure = async (label: string, edit: (i: number) => string): Promise<void> => {

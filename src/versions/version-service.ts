@@ -51,6 +51,8 @@ export class VersionService {
   readonly #startup: VersionEvent[] = [];
   /** Recorded batches since retention last ran (it runs at start and every 25 batches). */
   #sincePrune = 0;
+  /** Project-relative path by file (recording looks up every re-run module's). */
+  readonly #modules = new Map<string, string>();
   /** Stable verdicts of the current probation tick, written together. */
   readonly #verdicts: { watched: Watched; sample: CallSample }[] = [];
   readonly #disposers: (() => void)[] = [];
@@ -86,7 +88,9 @@ export class VersionService {
   }
 
   rel(file: string): string {
-    return relativePath(file, this.runtime.root);
+    let module = this.#modules.get(file);
+    if (module === undefined) this.#modules.set(file, (module = relativePath(file, this.runtime.root)));
+    return module;
   }
 
   abs(module: string): string {
