@@ -12,7 +12,7 @@ import { generateApp, renderShared } from '../../bench/fixtures/generate-app.ts'
 import { createRuntime } from '../../src/runtime/runtime.ts';
 import { attachVersions } from '../../src/versions/attach-versions.ts';
 import type { VersionRow } from '../../src/versions/version-store.ts';
-import { tempDir, writeFiles } from '../control/helpers.ts';
+import { tempDir, waitUntil, writeFiles } from '../control/helpers.ts';
 import { sha } from './helpers.ts';
 
 const MODULES = 1000;
@@ -118,6 +118,46 @@ test('a version in probation whose module re-ran keeps its window and counts the
     const after = watch();
     assert.equal(after.startedAt, first.startedAt, 'its window goes on');
     assert.equal(after.calls, 5, 'calls before and after the re-run');
+  } finally {
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  }
+});
+
+const FAILING = `import { n } from './dep.ts';\nconst base = n;\nexport function read(): string {\n  throw new Error('broken ' + base);\n}\n`;
+
+test('a failing version in probation whose module re-ran is still rolled back: errors before and after the re-run add up', async () => {
+  const dir = tempDir('hotswap-rerun-probation-');
+  writeFiles(dir, { 'package.json': '{ "type": "module" }', 'main.ts': MAIN('one'), 'dep.ts': DEP(1) });
+  const runtime = createRuntime({ root: dir, cacheDir: false });
+  const versions = attachVersions(runtime, { windowMs: 600_000, minCalls: 4, maxErrorRate: 0.5 });
+  const store = versions.service.store;
+  assert.ok(store, versions.service.unavailable ?? 'no store');
+  try {
+    const main = await runtime.import<{ read(): string }>('main.ts');
+    const mainV1 = store.latest('main.ts') as VersionRow;
+    // main.ts@1 passed its probation (as the window's end would decide).
+    versions.service.probation.drop(join(dir, 'main.ts'));
+    store.setState(mainV1.id, 'stable');
+    writeFileSync(join(dir, 'main.ts'), FAILING);
+    assert.equal((await runtime.reload([join(dir, 'main.ts')])).status, 'committed');
+    const mainV2 = store.latest('main.ts') as VersionRow;
+    assert.throws(() => main.read(), /broken 1/);
+    assert.throws(() => main.read(), /broken 1/);
+    // Two errors: under minCalls. The re-run must not reset them.
+    writeFileSync(join(dir, 'dep.ts'), DEP(2));
+    assert.equal((await runtime.reload([join(dir, 'dep.ts')])).status, 'committed');
+    assert.equal(store.latest('main.ts')?.id, mainV2.id);
+    assert.throws(() => main.read(), /broken 2/);
+    assert.throws(() => main.read(), /broken 2/);
+    const back = await waitUntil(() => {
+      const latest = store.latest('main.ts');
+      return latest?.trigger === 'auto-rollback' ? latest : undefined;
+    }, 'the automatic rollback of main.ts@2');
+    assert.equal(back.hash, mainV1.hash);
+    assert.equal(main.read(), 'one:2', 'the stable code runs, with the new dependency');
+    assert.equal(store.get(mainV2.id)?.state, 'rolled-back');
+    assert.deepEqual([store.get(mainV2.id)?.calls, store.get(mainV2.id)?.errors], [4, 4]);
   } finally {
     await runtime.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
