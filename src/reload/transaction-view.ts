@@ -13,7 +13,10 @@ export function createTransactionView(registry: ModuleRegistry, root: string, id
     reason: request.reason,
     files: requestFiles(request),
     get staged() {
-      return staging.created.map((v) => ({ file: v.node.id, namespace: v.node.stagingViewFor(staging), version: v.version, hash: v.hash, source: v.source }));
+      // The namespace view is built when a participant reads it (the version store reads file and hash only).
+      return staging.created.map((v) => ({ file: v.node.id, version: v.version, hash: v.hash, source: v.source, get namespace(): object {
+        return v.node.stagingViewFor(staging);
+      } }));
     },
     removed: request.removed,
     added,

@@ -13,10 +13,10 @@ import type { ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { sha256 } from '../shared/hash.ts';
 import { readFileSync } from 'node:fs';
-import { pluginHosts } from '../plugins/host-registry.ts';
+import { callSampler } from './call-sampler.ts';
 import { createCheckParticipant } from './check-participant.ts';
 import { DEFAULT_PROBATION, Probation, type CallSample, type ProbationOptions, type Watched } from './probation.ts';
-import { VersionStore, type Trigger, type VersionRow } from './version-store.ts';
+import { VersionStore, type NewVersion, type Trigger, type VersionRow } from './version-store.ts';
 
 export interface VersionsOptions extends Partial<ProbationOptions> {
   /** Database file. @default `<root>/.hotswap/versions.db` */
@@ -51,6 +51,10 @@ export class VersionService {
   readonly #startup: VersionEvent[] = [];
   /** Recorded batches since retention last ran (it runs at start and every 25 batches). */
   #sincePrune = 0;
+  /** Project-relative path by file (recording looks up every re-run module's). */
+  readonly #modules = new Map<string, string>();
+  /** Stable verdicts of the current probation tick, written together. */
+  readonly #verdicts: { watched: Watched; sample: CallSample }[] = [];
   readonly #disposers: (() => void)[] = [];
   /** Set by the rollback machinery (live-change.ts); called when a version in probation fails. */
   onFailing: ((row: VersionRow, sample: CallSample) => void) | undefined;
@@ -84,7 +88,9 @@ export class VersionService {
   }
 
   rel(file: string): string {
-    return relativePath(file, this.runtime.root);
+    let module = this.#modules.get(file);
+    if (module === undefined) this.#modules.set(file, (module = relativePath(file, this.runtime.root)));
+    return module;
   }
 
   abs(module: string): string {
@@ -146,17 +152,31 @@ export class VersionService {
   #record(result: ReloadResult, tx: TransactionView): void {
     const store = this.store;
     if (!store || store.isClosed() || result.status !== 'committed') return;
-    const rows: Parameters<VersionStore['record']>[0][number][] = [];
+    const rows: NewVersion[] = [];
     const reused: VersionRow[] = [];
+    const started = tx.trigger === 'startup' ? undefined : new Set(tx.files);
+    let latestRows: ReadonlyMap<string, VersionRow>;
+    try {
+      latestRows = store.latestRows();
+    } catch (error) {
+      this.emit({ type: 'error', message: `could not record versions of reload #${result.id}: ${String(error)}` });
+      return;
+    }
     for (const staged of tx.staged) {
       const module = this.rel(staged.file);
-      const latest = store.latest(module);
-      // A restart of unchanged code is the same version, not a new one.
-      if (tx.trigger === 'startup' && latest?.hash === staged.hash) {
-        reused.push(latest);
-        continue;
+      const latest = latestRows.get(module);
+      if (latest?.hash === staged.hash) {
+        // A restart of unchanged code is the same version, not a new one.
+        if (!started) {
+          reused.push(latest);
+          continue;
+        }
+        // So is a module that re-ran with the code it had, only because something it imports
+        // changed: no row, no new probation (a save, apply or rollback of the file itself is recorded).
+        // Its probation, if any, follows the new instance (see #watch).
+        if (!started.has(staged.file)) continue;
       }
-      rows.push({ module, source: staged.source, parentId: latest?.id ?? null, trigger: tx.trigger as Trigger, caller: tx.caller, reason: tx.reason, reloadId: result.id, createdAt: result.startedAt, result: 'committed', timings: result.timings });
+      rows.push({ module, source: staged.source, hash: staged.hash, parentId: latest?.id ?? null, trigger: tx.trigger as Trigger, caller: tx.caller, reason: tx.reason, reloadId: result.id, createdAt: result.startedAt, result: 'committed', timings: result.timings });
     }
     let recorded: VersionRow[] = [];
     try {
@@ -165,7 +185,10 @@ export class VersionService {
       this.emit({ type: 'error', message: `could not record versions of reload #${result.id}: ${isHotswapError(error) ? error.message : String(error)}` });
       return;
     }
-    for (const file of tx.staged.map((s) => s.file)) if (tx.trigger !== 'auto-rollback') this.diverged.delete(file);
+    if (tx.trigger !== 'auto-rollback') {
+      // The running code of a recorded (or restarted) module is the disk's again; a re-run kept its code.
+      for (const row of [...recorded, ...reused]) this.diverged.delete(this.abs(row.module));
+    }
     for (const row of [...recorded, ...reused]) {
       const previous = this.probation.drop(this.abs(row.module));
       if (previous && previous.id !== row.id) store.setState(previous.id, 'superseded');
@@ -190,34 +213,35 @@ export class VersionService {
 
   #watch(row: VersionRow): void {
     const file = this.abs(row.module);
-    const instance = this.runtime.moduleVersion(file);
-    if (!instance) return;
-    const calls = instance.calls;
-    // A plugin file's handlers are closures the plugin host calls and counts, not exports.
-    const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
-    const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
-    this.probation.watch({
-      id: row.id,
-      file,
-      startedAt: Date.now(),
-      sample: () => {
-        const p = plugin();
-        return {
-          calls: calls.calls - base.calls + (p.calls - base.plugin.calls),
-          errors: calls.errors - base.errors + (p.errors - base.plugin.errors),
-          // Plugin handler calls running now (the host tracks them); a module export's promises are not observed.
-          inFlight: p.inFlight,
-          meanMs: calls.samples > 0 ? calls.sampledMs / calls.samples : null,
-        };
-      },
-    });
+    const sample = callSampler(this.runtime, file);
+    if (sample) this.probation.watch({ id: row.id, file, startedAt: Date.now(), sample });
   }
 
   #stable(watched: Watched, sample: CallSample): void {
-    if (!this.store || this.store.isClosed()) return;
-    this.store.setState(watched.id, 'stable', sample);
-    const row = this.store.get(watched.id);
-    if (row) this.emit({ type: 'stable', version: row });
+    // Verdicts of one probation tick (a whole start-up's modules end their window together) are
+    // written in one transaction: one commit instead of one per version.
+    this.#verdicts.push({ watched, sample });
+    if (this.#verdicts.length === 1) queueMicrotask(() => this.#writeVerdicts());
+  }
+
+  #writeVerdicts(): void {
+    const verdicts = this.#verdicts.splice(0);
+    const store = this.store;
+    if (!store || store.isClosed()) return;
+    const rows: VersionRow[] = [];
+    try {
+      store.batch(() => {
+        for (const { watched, sample } of verdicts) {
+          store.setState(watched.id, 'stable', sample);
+          const row = store.get(watched.id);
+          if (row) rows.push(row);
+        }
+      });
+    } catch (error) {
+      this.emit({ type: 'error', message: `could not mark ${verdicts.length} version(s) stable: ${String(error)}` });
+      return;
+    }
+    for (const row of rows) this.emit({ type: 'stable', version: row });
   }
 
   #failing(watched: Watched, sample: CallSample): void {
@@ -236,11 +260,4 @@ function deliver(listener: VersionListener, event: VersionEvent): void {
   } catch {
     // a listener's bug must not break recording
   }
-}
-
-/** Calls and errors the plugin host counted for the plugin in `file` (zero when it is no plugin). */
-function pluginTotals(file: string): { calls: number; errors: number; inFlight: number } {
-  const stats = pluginHosts().at(-1)?.stats();
-  const plugin = Array.isArray(stats) ? (stats as { file: string; calls: number; errors: number; inFlight: number }[]).find((p) => p.file === file) : undefined;
-  return { calls: plugin?.calls ?? 0, errors: plugin?.errors ?? 0, inFlight: plugin?.inFlight ?? 0 };
 }

@@ -3,71 +3,40 @@
  * module version, sources stored once per SHA-256. Every write is one
  * transaction, so a kill at any point leaves either the whole record or none
  * of it (WAL survives a process kill with `synchronous = NORMAL`).
+ *
+ * Recording runs after every reload, so its cost per module matters: statements
+ * are prepared once, rows are built in memory instead of read back, and the
+ * newest committed row of each module is kept in memory (loaded with one query;
+ * this store is the process's only writer, and `PRAGMA data_version` tells when
+ * another connection wrote, which drops that cache).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { SerializedError } from '../errors.ts';
-import type { PhaseTimings } from '../reload/reload-result.ts';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { sha256 } from '../shared/hash.ts';
 import { ensureStateDirAbove } from '../shared/state-dir.ts';
+import { newRow, toVersion, type NewVersion, type Row, type VersionRow, type VersionState } from './version-row.ts';
 import { migrate } from './schema.ts';
 import { loadSqlite } from './sqlite.ts';
 
-export const TRIGGERS = ['startup', 'watch', 'apply', 'rollback', 'api', 'auto-rollback'] as const;
-export type Trigger = (typeof TRIGGERS)[number];
-/** probation: committed, being watched; stable: passed probation; rolled-back: undone by an automatic rollback; superseded: replaced during probation; failed: an attempt that never committed. */
-export type VersionState = 'probation' | 'stable' | 'rolled-back' | 'superseded' | 'failed';
-
-export interface VersionRow {
-  id: number;
-  /** Project-relative path. */
-  module: string;
-  /** n of `module@n`. */
-  seq: number;
-  hash: string | null;
-  parentId: number | null;
-  trigger: Trigger;
-  caller: string | null;
-  reason: string | null;
-  reloadId: number | null;
-  createdAt: number;
-  result: 'committed' | 'failed';
-  error: SerializedError | null;
-  timings: PhaseTimings | null;
-  state: VersionState;
-  stateAt: number | null;
-  calls: number;
-  errors: number;
-  meanMs: number | null;
-}
-
-export interface NewVersion {
-  module: string;
-  /** The source text (stored once per hash). */
-  source?: string | undefined;
-  parentId?: number | null | undefined;
-  trigger: Trigger;
-  caller?: string | undefined;
-  reason?: string | undefined;
-  reloadId?: number | undefined;
-  createdAt?: number | undefined;
-  result: 'committed' | 'failed';
-  error?: SerializedError | undefined;
-  timings?: PhaseTimings | undefined;
-}
+export { TRIGGERS, type NewVersion, type Trigger, type VersionRow, type VersionState } from './version-row.ts';
 
 export interface HistoryQuery {
   module?: string | undefined;
   limit?: number | undefined;
 }
 
-type Row = Record<string, SQLInputValue>;
-
 export class VersionStore {
   readonly file: string;
   readonly #db: DatabaseSync;
   #closed = false;
+  readonly #statements = new Map<string, StatementSync>();
+  /** Newest committed row per module (undefined: not loaded, or dropped after another connection wrote). */
+  #latest: Map<string, VersionRow> | undefined;
+  /** The module of each row in #latest, by id (setState knows the id only). */
+  readonly #latestIds = new Map<number, string>();
+  /** `PRAGMA data_version` when #latest was loaded: it changes when another connection commits. */
+  #dataVersion = -1;
 
   private constructor(file: string, db: DatabaseSync) {
     this.file = file;
@@ -97,91 +66,113 @@ export class VersionStore {
 
   /** Record versions in one transaction (a reload's modules land together or not at all). */
   record(list: readonly NewVersion[]): VersionRow[] {
-    const ids: number[] = [];
+    if (list.length === 0) return [];
+    const rows: VersionRow[] = [];
+    const latest = this.latestRows();
     this.#transaction(() => {
-      const insertSource = this.#db.prepare('INSERT OR IGNORE INTO sources (hash, text, size) VALUES (?, ?, ?)');
-      const nextSeq = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM versions WHERE module = ?');
-      const insert = this.#db.prepare(
+      const insertSource = this.#stmt('INSERT OR IGNORE INTO sources (hash, text, size) VALUES (?, ?, ?)');
+      const nextSeq = this.#stmt('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM versions WHERE module = ?');
+      const insert = this.#stmt(
         `INSERT INTO versions (module, seq, hash, parent_id, trigger, caller, reason, reload_id, created_at, result, error, timings, state, state_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const v of list) {
-        const hash = v.source === undefined ? null : sha256(v.source);
+        const hash = v.source === undefined ? null : (v.hash ?? sha256(v.source));
         if (hash !== null) insertSource.run(hash, v.source as string, Buffer.byteLength(v.source as string));
         const seq = Number((nextSeq.get(v.module) as { n: number }).n);
         const at = v.createdAt ?? Date.now();
-        const state: VersionState = v.result === 'failed' ? 'failed' : 'probation';
-        const info = insert.run(v.module, seq, hash, v.parentId ?? null, v.trigger, v.caller ?? null, v.reason ?? null, v.reloadId ?? null, at, v.result, v.error ? JSON.stringify(v.error) : null, v.timings ? JSON.stringify(v.timings) : null, state, at);
-        ids.push(Number(info.lastInsertRowid));
+        const row = newRow(v, seq, hash, at);
+        const info = insert.run(row.module, seq, hash, row.parentId, row.trigger, row.caller, row.reason, row.reloadId, at, row.result, row.error ? JSON.stringify(row.error) : null, row.timings ? JSON.stringify(row.timings) : null, row.state, at);
+        row.id = Number(info.lastInsertRowid);
+        rows.push(row);
       }
     });
-    return ids.map((id) => this.get(id) as VersionRow);
+    // Only after COMMIT: a rolled-back transaction leaves the cache as the database is.
+    for (const row of rows) if (row.result === 'committed') this.#cache(latest, row);
+    return rows;
   }
 
   get(id: number): VersionRow | undefined {
-    return toVersion(this.#db.prepare('SELECT * FROM versions WHERE id = ?').get(id) as Row | undefined);
+    return toVersion(this.#stmt('SELECT * FROM versions WHERE id = ?').get(id) as Row | undefined);
   }
 
   /** `module@n`. */
   bySeq(module: string, seq: number): VersionRow | undefined {
-    return toVersion(this.#db.prepare('SELECT * FROM versions WHERE module = ? AND seq = ?').get(module, seq) as Row | undefined);
+    return toVersion(this.#stmt('SELECT * FROM versions WHERE module = ? AND seq = ?').get(module, seq) as Row | undefined);
   }
 
   /** The newest committed version of a module: what runs, unless the process restarted since. */
   latest(module: string): VersionRow | undefined {
-    return toVersion(this.#db.prepare("SELECT * FROM versions WHERE module = ? AND result = 'committed' ORDER BY id DESC LIMIT 1").get(module) as Row | undefined);
+    return this.latestRows().get(module);
+  }
+
+  /**
+   * The newest committed version of every module, by module (one query at first use, then
+   * memory). For a caller that looks up many modules at once; do not modify it.
+   */
+  latestRows(): Map<string, VersionRow> {
+    const dataVersion = Number((this.#stmt('PRAGMA data_version').get() as { data_version: number }).data_version);
+    if (this.#latest && dataVersion === this.#dataVersion) return this.#latest;
+    const rows = this.#stmt("SELECT * FROM versions WHERE id IN (SELECT MAX(id) FROM versions WHERE result = 'committed' GROUP BY module)").all() as Row[];
+    const latest = new Map<string, VersionRow>();
+    this.#latestIds.clear();
+    for (const r of rows) this.#cache(latest, toVersion(r) as VersionRow);
+    this.#latest = latest;
+    this.#dataVersion = dataVersion;
+    return latest;
   }
 
   /** The newest stable version of a module, older than `beforeId` if given. */
   lastStable(module: string, beforeId = Number.MAX_SAFE_INTEGER): VersionRow | undefined {
-    return toVersion(this.#db.prepare("SELECT * FROM versions WHERE module = ? AND state = 'stable' AND id < ? ORDER BY id DESC LIMIT 1").get(module, beforeId) as Row | undefined);
+    return toVersion(this.#stmt("SELECT * FROM versions WHERE module = ? AND state = 'stable' AND id < ? ORDER BY id DESC LIMIT 1").get(module, beforeId) as Row | undefined);
   }
 
   /** Newest first. */
   history(query: HistoryQuery = {}): VersionRow[] {
     const limit = Math.max(1, Math.min(query.limit ?? 50, 10_000));
     const rows = query.module === undefined
-      ? this.#db.prepare('SELECT * FROM versions ORDER BY id DESC LIMIT ?').all(limit)
-      : this.#db.prepare('SELECT * FROM versions WHERE module = ? ORDER BY id DESC LIMIT ?').all(query.module, limit);
+      ? this.#stmt('SELECT * FROM versions ORDER BY id DESC LIMIT ?').all(limit)
+      : this.#stmt('SELECT * FROM versions WHERE module = ? ORDER BY id DESC LIMIT ?').all(query.module, limit);
     return (rows as Row[]).map((r) => toVersion(r) as VersionRow);
   }
 
   /** Modules with at least one version. */
   modules(): string[] {
-    return (this.#db.prepare('SELECT DISTINCT module FROM versions ORDER BY module').all() as Row[]).map((r) => String(r['module']));
+    return (this.#stmt('SELECT DISTINCT module FROM versions ORDER BY module').all() as Row[]).map((r) => String(r['module']));
   }
 
   source(hash: string): string | undefined {
-    const row = this.#db.prepare('SELECT text FROM sources WHERE hash = ?').get(hash) as Row | undefined;
+    const row = this.#stmt('SELECT text FROM sources WHERE hash = ?').get(hash) as Row | undefined;
     return row === undefined ? undefined : String(row['text']);
   }
 
   sourceCount(): number {
-    return Number((this.#db.prepare('SELECT COUNT(*) AS n FROM sources').get() as Row)['n']);
+    return Number((this.#stmt('SELECT COUNT(*) AS n FROM sources').get() as Row)['n']);
   }
 
   setState(id: number, state: VersionState, stats?: { calls: number; errors: number; meanMs: number | null }): void {
-    if (stats) this.#db.prepare('UPDATE versions SET state = ?, state_at = ?, calls = ?, errors = ?, mean_ms = ? WHERE id = ?').run(state, Date.now(), stats.calls, stats.errors, stats.meanMs, id);
-    else this.#db.prepare('UPDATE versions SET state = ?, state_at = ? WHERE id = ?').run(state, Date.now(), id);
+    const at = Date.now();
+    if (stats) this.#stmt('UPDATE versions SET state = ?, state_at = ?, calls = ?, errors = ?, mean_ms = ? WHERE id = ?').run(state, at, stats.calls, stats.errors, stats.meanMs, id);
+    else this.#stmt('UPDATE versions SET state = ?, state_at = ? WHERE id = ?').run(state, at, id);
+    this.#updateCached(id, { state, stateAt: at, ...stats });
   }
 
   /**
    * Retention: per module keep the newest `keep` versions, every stable one and
    * the newest committed one (what runs); then drop sources no row uses.
+   * (The in-memory newest rows stay valid: those are never deleted.)
    */
   prune(keep: number): { versions: number; sources: number } {
     let versions = 0;
     let sources = 0;
     this.#transaction(() => {
-      const removed = this.#db
-        .prepare(
-          `DELETE FROM versions WHERE state != 'stable' AND id NOT IN (
-             SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY module ORDER BY id DESC) AS rank FROM versions) WHERE rank <= ?
-           ) AND id NOT IN (SELECT MAX(id) FROM versions WHERE result = 'committed' GROUP BY module)`,
-        )
-        .run(Math.max(1, keep));
+      const removed = this.#stmt(
+        `DELETE FROM versions WHERE state != 'stable' AND id NOT IN (
+           SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY module ORDER BY id DESC) AS rank FROM versions) WHERE rank <= ?
+         ) AND id NOT IN (SELECT MAX(id) FROM versions WHERE result = 'committed' GROUP BY module)`,
+      ).run(Math.max(1, keep));
       versions = Number(removed.changes);
-      sources = Number(this.#db.prepare('DELETE FROM sources WHERE hash NOT IN (SELECT hash FROM versions WHERE hash IS NOT NULL)').run().changes);
+      sources = Number(this.#stmt('DELETE FROM sources WHERE hash NOT IN (SELECT hash FROM versions WHERE hash IS NOT NULL)').run().changes);
     });
     return { versions, sources };
   }
@@ -194,11 +185,41 @@ export class VersionStore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#statements.clear();
+    this.#latest = undefined;
+    this.#latestIds.clear();
     this.#db.close();
   }
 
   isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** A statement prepared once per store. */
+  #stmt(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
+    return statement;
+  }
+
+  #cache(latest: Map<string, VersionRow>, row: VersionRow): void {
+    const previous = latest.get(row.module);
+    if (previous) this.#latestIds.delete(previous.id);
+    latest.set(row.module, row);
+    this.#latestIds.set(row.id, row.module);
+  }
+
+  /** A new state of a row that is some module's newest: a new object (rows handed out stay as they were). */
+  #updateCached(id: number, change: Partial<VersionRow>): void {
+    const module = this.#latestIds.get(id);
+    const row = module === undefined ? undefined : this.#latest?.get(module);
+    if (module !== undefined && row) this.#latest?.set(module, { ...row, ...change });
+  }
+
+  /** Run `fn`'s writes in one transaction (one commit for many state changes), or in the one already open. */
+  batch(fn: () => void): void {
+    if (this.#db.isTransaction) fn();
+    else this.#transaction(fn);
   }
 
   #transaction(fn: () => void): void {
@@ -211,31 +232,4 @@ export class VersionStore {
       throw error;
     }
   }
-}
-
-function toVersion(row: Row | undefined): VersionRow | undefined {
-  if (row === undefined) return undefined;
-  const num = (key: string): number | null => (row[key] === null || row[key] === undefined ? null : Number(row[key]));
-  const str = (key: string): string | null => (row[key] === null || row[key] === undefined ? null : String(row[key]));
-  const json = <T>(key: string): T | null => (typeof row[key] === 'string' ? (JSON.parse(row[key]) as T) : null);
-  return {
-    id: Number(row['id']),
-    module: String(row['module']),
-    seq: Number(row['seq']),
-    hash: str('hash'),
-    parentId: num('parent_id'),
-    trigger: String(row['trigger']) as Trigger,
-    caller: str('caller'),
-    reason: str('reason'),
-    reloadId: num('reload_id'),
-    createdAt: Number(row['created_at']),
-    result: String(row['result']) as 'committed' | 'failed',
-    error: json<SerializedError>('error'),
-    timings: json<PhaseTimings>('timings'),
-    state: String(row['state']) as VersionState,
-    stateAt: num('state_at'),
-    calls: Number(row['calls'] ?? 0),
-    errors: Number(row['errors'] ?? 0),
-    meanMs: num('mean_ms'),
-  };
 }

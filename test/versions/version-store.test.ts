@@ -86,3 +86,41 @@ test('a corrupt or unwritable database turns history off; the runtime keeps runn
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the newest row per module: kept in memory, right after a state change, a failed write and another connection', () => {
+  const dir = tempDir('hotswap-store-');
+  try {
+    const file = join(dir, 'versions.db');
+    const store = VersionStore.open(file);
+    const [a1] = store.record([{ module: 'a.ts', source: 'one', trigger: 'startup', result: 'committed' }]);
+    assert.equal(store.latest('a.ts')?.id, a1?.id);
+    assert.deepEqual(store.latest('a.ts'), store.get(a1?.id as number), 'the row built in memory is the row stored');
+    store.setState(a1?.id as number, 'stable', { calls: 3, errors: 1, meanMs: 0.5 });
+    assert.deepEqual(store.latest('a.ts'), store.get(a1?.id as number), 'a state change shows');
+    assert.equal(store.latest('a.ts')?.state, 'stable');
+    assert.equal(a1?.state, 'probation', 'a row handed out before stays as it was');
+
+    // A failed attempt is no committed version; a write that throws leaves nothing behind.
+    store.record([{ module: 'a.ts', source: 'broken', trigger: 'apply', result: 'failed', error: { code: 'HS_SYNTAX', text: 'bad' } as never }]);
+    assert.equal(store.latest('a.ts')?.id, a1?.id);
+    assert.throws(() => store.record([
+      { module: 'a.ts', source: 'two', trigger: 'watch', result: 'committed' },
+      { module: null as unknown as string, source: 'x', trigger: 'watch', result: 'committed' },
+    ]));
+    assert.equal(store.latest('a.ts')?.id, a1?.id, 'the rolled-back insert is not the newest');
+    assert.equal(store.history({ module: 'a.ts' }).length, 2);
+
+    // Another connection (a second process on the same file) writes: the store reads it.
+    const { DatabaseSync } = loadSqlite();
+    const other = new DatabaseSync(file);
+    other.prepare("INSERT INTO versions (module, seq, hash, trigger, created_at, result, state) VALUES ('a.ts', 9, NULL, 'api', 1, 'committed', 'stable')").run();
+    other.close();
+    assert.equal(store.latest('a.ts')?.seq, 9);
+    const [a10] = store.record([{ module: 'a.ts', source: 'three', trigger: 'watch', result: 'committed' }]);
+    assert.equal(a10?.seq, 10);
+    assert.equal(store.latest('a.ts')?.id, a10?.id);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
