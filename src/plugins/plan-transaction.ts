@@ -21,7 +21,8 @@ export interface PlanDeps {
 }
 
 export async function planTransaction(tx: TransactionView, deps: PlanDeps): Promise<Change[]> {
-  const staged = new Map(tx.staged.map((s) => [s.file, s.namespace]));
+  // Namespaces are read only for plugin files: a 1,000-module re-run has no reason to build the others.
+  const staged = new Map(tx.staged.map((s) => [s.file, s] as const));
   const gone = new Set([...tx.removed, ...deps.triggered.filter((f) => !existsSync(f))]);
   const changes: Change[] = [];
 
@@ -44,7 +45,7 @@ export async function planTransaction(tx: TransactionView, deps: PlanDeps): Prom
   for (const file of new Set([...deps.records.keys(), ...[...staged.keys()].filter((f) => deps.wants(f))])) {
     const record = deps.records.get(file);
     if (planned.has(file) || gone.has(file) || record?.status === 'disabled') continue;
-    const namespace = staged.get(file);
+    const namespace = staged.get(file)?.namespace;
     if (namespace) {
       const known = record ?? deps.ensureRecord(file);
       changes.push({ record: known, kind: known.active ? 'reload' : 'load', reason: 'module', namespace });
@@ -66,7 +67,7 @@ export async function planTransaction(tx: TransactionView, deps: PlanDeps): Prom
 }
 
 /** Unchanged modules that `file` imports and that themselves import a staged one. */
-function modulesBetween(file: string, staged: ReadonlyMap<string, object>, runtime: PlanDeps['runtime']): string[] {
+function modulesBetween(file: string, staged: ReadonlyMap<string, unknown>, runtime: PlanDeps['runtime']): string[] {
   return runtime.dependenciesOf(file).filter((d) => !staged.has(d) && runtime.dependenciesOf(d).some((x) => staged.has(x)));
 }
 
