@@ -23,6 +23,8 @@ export function scriptName(file: string, version: number): string {
 }
 
 export function registerSourceMaps(script: string, file: string, maps: string[]): void {
+  // A re-run of unchanged code registers its script again: keep the entry (and its decoded maps).
+  if (registry.get(script)?.maps === maps) return;
   registry.set(script, { file, maps, decoded: undefined });
   installStackMapping();
 }
