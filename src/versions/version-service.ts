@@ -193,6 +193,8 @@ export class VersionService {
     const instance = this.runtime.moduleVersion(file);
     if (!instance) return;
     const calls = instance.calls;
+    // Direct calls of its functions are counted too while it is watched (the runner skips that otherwise).
+    instance.watchCalls(true);
     // A plugin file's handlers are closures the plugin host calls and counts, not exports.
     const plugin = (): { calls: number; errors: number; inFlight: number } => pluginTotals(file);
     const base = { calls: calls.calls, errors: calls.errors, plugin: plugin() };
@@ -214,6 +216,7 @@ export class VersionService {
   }
 
   #stable(watched: Watched, sample: CallSample): void {
+    this.runtime.moduleVersion(watched.file)?.watchCalls(false);
     if (!this.store || this.store.isClosed()) return;
     this.store.setState(watched.id, 'stable', sample);
     const row = this.store.get(watched.id);
