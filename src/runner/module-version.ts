@@ -60,6 +60,8 @@ export class ModuleVersion {
   watchingCalls = false;
   /** `namespaceNames()` once evaluated (ESM: the names no longer change). */
   #namespaceNames: readonly string[] | undefined;
+  /** Values of constant exports read so far (evaluated ES modules only). */
+  readonly #constants = new Map<string, unknown>();
   /** Local class exports once evaluated (`adopt` patches their older versions). */
   #classExports: readonly string[] | undefined;
 
@@ -82,7 +84,15 @@ export class ModuleVersion {
 
   /** The raw value of an export as this version defines it. */
   rawExport(name: string): unknown {
-    if (!this.isCommonJs) return this.esmExports[name];
+    if (!this.isCommonJs) {
+      // A constant export of an evaluated version never changes: read its getter once (a commit reads each several times).
+      if (this.status !== 'evaluated' || !this.constantExports.has(name)) return this.esmExports[name];
+      const known = this.#constants.get(name);
+      if (known !== undefined || this.#constants.has(name)) return known;
+      const value = this.esmExports[name];
+      this.#constants.set(name, value);
+      return value;
+    }
     const value = this.cjsModule.exports;
     if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
