@@ -15,6 +15,13 @@ import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, 
 
 const NO_NAMES: readonly string[] = [];
 
+/** What a namespace shows, by index of `names`: a data value or GETTER, and the direct-call target. */
+interface Plan {
+  names: readonly string[];
+  values: unknown[];
+  targets: unknown[];
+}
+
 export class ModuleNode {
   readonly id: string;
   readonly url: string;
@@ -79,11 +86,14 @@ export class ModuleNode {
 
   /** Bring the namespaces up to date with the current version (after a live evaluation or a commit): only what changed is redefined. */
   syncViews(): void {
-    this.#syncView(this.live, false);
+    // What the committed version shows is worked out once, then applied to every view that reads it.
+    const plan = this.#plan(false);
+    this.#apply(this.live, false, plan);
     for (let i = this.#views.length - 1; i >= 0; i--) {
       const view = this.#views[i]?.deref();
-      if (view) this.#syncView(view, this.#txView?.view === view && this.staged !== undefined);
-      else this.#views.splice(i, 1);
+      if (!view) this.#views.splice(i, 1);
+      else if (this.#txView?.view === view && this.staged !== undefined) this.#syncView(view, true);
+      else this.#apply(view, false, plan);
     }
   }
 
@@ -101,28 +111,47 @@ export class ModuleNode {
   }
 
   #syncView(view: Record<string, unknown>, staging: boolean): void {
-    const state = viewState(view);
-    state.staging = staging;
+    this.#apply(view, staging, this.#plan(staging));
+  }
+
+  /** Each export name with its data value and direct-call target, or GETTER (read at use time). */
+  #plan(staging: boolean): Plan {
     const version = staging ? (this.staged ?? this.current) : this.current;
     const names = version ? version.namespaceNames() : NO_NAMES;
-    removeStale(view, state, names);
+    const values: unknown[] = [];
+    const targets: unknown[] = [];
     const constant = !staging && version?.status === 'evaluated';
     for (const name of names) {
       if (constant && (version as ModuleVersion).constantExports.has(name)) {
         // Constant until the next commit, which syncs again: a plain data property.
         const value = this.readExport(version as ModuleVersion, name);
-        defineValue(view, state, name, value);
-        setCallTarget(state, name, this.#callTarget(version as ModuleVersion, name, value));
+        values.push(value);
+        targets.push(this.#callTarget(version as ModuleVersion, name, value));
       } else {
-        // Defined once per view and name: reads the version the view shows at use time.
-        if (state.defined.get(name) !== GETTER) {
-          defineGetter(view, state, name, () => {
-            const shown = state.staging ? (this.staged ?? this.current) : this.current;
-            return shown ? this.readExport(shown, name) : undefined;
-          });
-        }
-        setCallTarget(state, name, undefined);
+        values.push(GETTER);
+        targets.push(undefined);
       }
+    }
+    return { names, values, targets };
+  }
+
+  #apply(view: Record<string, unknown>, staging: boolean, plan: Plan): void {
+    const state = viewState(view);
+    state.staging = staging;
+    const { names, values, targets } = plan;
+    removeStale(view, state, names);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      const value = values[i];
+      if (value !== GETTER) defineValue(view, state, name, value);
+      else if (state.defined.get(name) !== GETTER) {
+        // Defined once per view and name: reads the version the view shows at use time.
+        defineGetter(view, state, name, () => {
+          const shown = state.staging ? (this.staged ?? this.current) : this.current;
+          return shown ? this.readExport(shown, name) : undefined;
+        });
+      }
+      setCallTarget(state, name, targets[i]);
     }
   }
 
