@@ -34,7 +34,9 @@ export function isClass(value: unknown): value is new (...args: unknown[]) => un
  * Calls, errors and time of one module version, counted by its forwarders, so a
  * runtime error is attributed to the version whose code threw (probation,
  * automatic rollback). Duration is sampled (one call in 64) so that counting
- * stays within the call-overhead budget.
+ * stays within the call-overhead budget. A direct call of a named import
+ * (`f()`) skips the forwarder unless the version's calls are watched
+ * (`ModuleVersion.watchCalls`, probation): see namespace-view.ts.
  *
  * Q: Why are rejected promises of async exports not counted? Observing one means
  * attaching a handler, and a handled rejection no longer reaches `unhandledRejection`:
