@@ -17,6 +17,7 @@ export const ESM_PARAMS = [
   'setImmediate',
   '__hotswap_version__',
   '__hotswap_link__',
+  '__hotswap_calls__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;

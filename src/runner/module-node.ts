@@ -10,7 +10,17 @@ import type { ModuleVersion } from './module-version.ts';
 
 // Files that type both import them from here.
 export { ModuleVersion, type VersionStatus } from './module-version.ts';
+import { createView, GETTER, defineGetter, defineValue, removeStale, setCallTarget, viewState } from './namespace-view.ts';
 import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
+
+const NO_NAMES: readonly string[] = [];
+
+/** What a namespace shows, by index of `names`: a data value or GETTER, and the direct-call target. */
+interface Plan {
+  names: readonly string[];
+  values: unknown[];
+  targets: unknown[];
+}
 
 export class ModuleNode {
   readonly id: string;
@@ -39,6 +49,7 @@ export class ModuleNode {
    * Namespace seen by committed code: a plain object (not a Proxy: V8 inlines
    * its property loads). Constant exports are data properties (functions as
    * their stable forwarder); `let` exports are getters reading the current version.
+   * Direct calls read its call companion (namespace-view.ts).
    */
   readonly live: Record<string, unknown>;
   /** Namespaces handed to staged code of earlier transactions: kept in sync like `live`. */
@@ -50,11 +61,13 @@ export class ModuleNode {
   #cjsStaging: unknown;
   readonly #forwarders = new Map<string, StableFunction>();
   readonly #classVersions = new Map<string, WeakRef<object>[]>();
+  /** Versions whose classes are in #classVersions already. */
+  readonly #classesKnown = new WeakSet<ModuleVersion>();
 
   constructor(id: string) {
     this.id = id;
     this.url = pathToFileURL(id).href;
-    this.live = createView();
+    this.live = createView().view;
   }
 
   /**
@@ -64,20 +77,23 @@ export class ModuleNode {
    */
   stagingViewFor(tx: object): Record<string, unknown> {
     if (this.#txView?.tx === tx) return this.#txView.view;
-    const view = createView();
+    const { view } = createView();
     this.#txView = { tx, view };
     this.#views.push(new WeakRef(view));
     this.#syncView(view, true);
     return view;
   }
 
-  /** Re-define the namespaces' properties from the current version (after a live evaluation or a commit). */
+  /** Bring the namespaces up to date with the current version (after a live evaluation or a commit): only what changed is redefined. */
   syncViews(): void {
-    this.#syncView(this.live, false);
+    // What the committed version shows is worked out once, then applied to every view that reads it.
+    const plan = this.#plan(false);
+    this.#apply(this.live, false, plan);
     for (let i = this.#views.length - 1; i >= 0; i--) {
       const view = this.#views[i]?.deref();
-      if (view) this.#syncView(view, this.#txView?.view === view && this.staged !== undefined);
-      else this.#views.splice(i, 1);
+      if (!view) this.#views.splice(i, 1);
+      else if (this.#txView?.view === view && this.staged !== undefined) this.#syncView(view, true);
+      else this.#apply(view, false, plan);
     }
   }
 
@@ -95,25 +111,55 @@ export class ModuleNode {
   }
 
   #syncView(view: Record<string, unknown>, staging: boolean): void {
+    this.#apply(view, staging, this.#plan(staging));
+  }
+
+  /** Each export name with its data value and direct-call target, or GETTER (read at use time). */
+  #plan(staging: boolean): Plan {
     const version = staging ? (this.staged ?? this.current) : this.current;
-    const names = new Set<string>(version ? [...version.staticExportNames(), ...(version.status !== 'failed' ? version.exportNames() : [])] : []);
-    for (const key of Object.keys(view)) if (!names.has(key)) delete view[key];
-    const pick = staging ? () => this.staged ?? this.current : () => this.current;
+    const names = version ? version.namespaceNames() : NO_NAMES;
+    const values: unknown[] = [];
+    const targets: unknown[] = [];
+    const constant = !staging && version?.status === 'evaluated';
     for (const name of names) {
-      if (!staging && version?.status === 'evaluated' && version.constantExports.has(name)) {
+      if (constant && (version as ModuleVersion).constantExports.has(name)) {
         // Constant until the next commit, which syncs again: a plain data property.
-        Object.defineProperty(view, name, { value: this.readExport(version, name), enumerable: true, writable: false, configurable: true });
-        continue;
+        const value = this.readExport(version as ModuleVersion, name);
+        values.push(value);
+        targets.push(this.#callTarget(version as ModuleVersion, name, value));
+      } else {
+        values.push(GETTER);
+        targets.push(undefined);
       }
-      Object.defineProperty(view, name, {
-        get: () => {
-          const current = pick();
-          return current ? this.readExport(current, name) : undefined;
-        },
-        enumerable: true,
-        configurable: true,
-      });
     }
+    return { names, values, targets };
+  }
+
+  #apply(view: Record<string, unknown>, staging: boolean, plan: Plan): void {
+    const state = viewState(view);
+    state.staging = staging;
+    const { names, values, targets } = plan;
+    removeStale(view, state, names);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      const value = values[i];
+      if (value !== GETTER) defineValue(view, state, name, value);
+      else if (state.defined.get(name) !== GETTER) {
+        // Defined once per view and name: reads the version the view shows at use time.
+        defineGetter(view, state, name, () => {
+          const shown = state.staging ? (this.staged ?? this.current) : this.current;
+          return shown ? this.readExport(shown, name) : undefined;
+        });
+      }
+      setCallTarget(state, name, targets[i]);
+    }
+  }
+
+  /** What a direct call of a constant export runs: the committed function, or its forwarder while its calls are watched. */
+  #callTarget(version: ModuleVersion, name: string, value: unknown): unknown {
+    const forwarder = this.#forwarders.get(name);
+    if (forwarder === undefined || forwarder !== value) return undefined;
+    return version.watchingCalls ? forwarder : targetOf(forwarder);
   }
 
   /** An export as importers see it: functions forwarded, classes and values as they are. */
@@ -140,7 +186,7 @@ export class ModuleNode {
 
   /** Point forwarders at the new version and patch old class prototypes. Part of the synchronous commit. */
   adopt(version: ModuleVersion, previous?: ModuleVersion): void {
-    if (previous?.status === 'evaluated') this.#rememberClasses(previous);
+    if (previous?.status === 'evaluated' && !this.#classesKnown.has(previous)) this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
       const value = version.rawExport(name);
       if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
@@ -151,26 +197,26 @@ export class ModuleNode {
       if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
     }
     version.stagedForwarders = undefined;
-    for (const name of version.exportNames()) {
-      const value = version.rawExport(name);
-      if (!isClass(value) || !version.isLocalExport(name)) continue;
+    for (const name of version.classExports()) {
+      const value = version.rawExport(name) as new (...args: unknown[]) => unknown;
       const versions = this.#classVersions.get(name) ?? [];
       if (versions.length > 0) patchClassVersions(versions, value);
       versions.push(new WeakRef(value));
       // Keep the list short: refs of collected classes are dropped.
       this.#classVersions.set(name, versions.filter((r) => r.deref() !== undefined));
     }
+    this.#classesKnown.add(version);
   }
 
   /** The first version was committed by a live load, which never adopts: record its classes now. */
   #rememberClasses(version: ModuleVersion): void {
-    for (const name of version.exportNames()) {
-      const value = version.rawExport(name);
-      if (!isClass(value) || !version.isLocalExport(name)) continue;
+    for (const name of version.classExports()) {
+      const value = version.rawExport(name) as object;
       const versions = this.#classVersions.get(name) ?? [];
       if (!versions.some((r) => r.deref() === value)) versions.push(new WeakRef(value));
       this.#classVersions.set(name, versions);
     }
+    this.#classesKnown.add(version);
   }
 }
 
@@ -187,11 +233,6 @@ function stagedForwarder(version: ModuleVersion, name: string, value: (...args: 
   return forwarder;
 }
 
-function createView(): Record<string, unknown> {
-  const view = Object.create(null) as Record<string, unknown>;
-  Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
-  return view;
-}
 
 /** A CommonJS module's exports, live: an object view, or a callable one when `module.exports` is a function. */
 function createCjsView(node: ModuleNode, pick: () => ModuleVersion | undefined): unknown {

@@ -18,6 +18,7 @@ import { HotContext, type EventCallback } from './hot-context.ts';
 import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
+import { callCompanion } from './namespace-view.ts';
 import type { ModuleNode } from './module-node.ts';
 import { ModuleVersion } from './module-version.ts';
 import type { Resolver } from './resolver.ts';
@@ -205,6 +206,7 @@ export class ModuleRegistry {
           immediate,
           version.sentinel,
           (specifier: string) => this.#link(version, specifier),
+          callCompanion,
         ));
       }
       version.status = 'evaluated';

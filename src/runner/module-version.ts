@@ -8,7 +8,7 @@ import { createResourceScope, type ResourceScope } from '../resources/index.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import type { ModuleNode } from './module-node.ts';
-import { createCallStats, type CallStats, type StableFunction } from './stable-function.ts';
+import { createCallStats, isClass, type CallStats, type StableFunction } from './stable-function.ts';
 
 export type VersionStatus = 'evaluating' | 'evaluated' | 'failed';
 
@@ -52,6 +52,18 @@ export class ModuleVersion {
   stagedForwarders: Map<string, StableFunction> | undefined;
   /** Calls through this version's stable functions (probation, error attribution). */
   readonly calls: CallStats = createCallStats();
+  /**
+   * Direct calls (`f()`, `ns.f()` in importers) go through the counting forwarder too
+   * (probation). Otherwise they call the function itself and only calls through a
+   * function handed out as a value are counted.
+   */
+  watchingCalls = false;
+  /** `namespaceNames()` once evaluated (ESM: the names no longer change). */
+  #namespaceNames: readonly string[] | undefined;
+  /** Values of constant exports read so far (evaluated ES modules only). */
+  readonly #constants = new Map<string, unknown>();
+  /** Local class exports once evaluated (`adopt` patches their older versions). */
+  #classExports: readonly string[] | undefined;
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -72,7 +84,15 @@ export class ModuleVersion {
 
   /** The raw value of an export as this version defines it. */
   rawExport(name: string): unknown {
-    if (!this.isCommonJs) return this.esmExports[name];
+    if (!this.isCommonJs) {
+      // A constant export of an evaluated version never changes: read its getter once (a commit reads each several times).
+      if (this.status !== 'evaluated' || !this.constantExports.has(name)) return this.esmExports[name];
+      const known = this.#constants.get(name);
+      if (known !== undefined || this.#constants.has(name)) return known;
+      const value = this.esmExports[name];
+      this.#constants.set(name, value);
+      return value;
+    }
     const value = this.cjsModule.exports;
     if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
@@ -88,6 +108,33 @@ export class ModuleVersion {
     const value = this.cjsModule.exports;
     const names = value !== null && (typeof value === 'object' || typeof value === 'function') ? Object.keys(value) : [];
     return ['default', ...names.filter((n) => n !== 'default')];
+  }
+
+  /**
+   * The names a namespace of this version shows: the static ones (a cycle may read the
+   * namespace before evaluation) and, unless it failed, the evaluated ones. The same
+   * array while the names cannot change (an evaluated ES module), so a sync can skip work.
+   */
+  namespaceNames(): readonly string[] {
+    if (this.#namespaceNames) return this.#namespaceNames;
+    const names = this.status === 'failed' ? this.staticExportNames() : [...new Set([...this.staticExportNames(), ...this.exportNames()])];
+    if (this.status === 'evaluated' && !this.isCommonJs) this.#namespaceNames = names;
+    return names;
+  }
+
+  /** Local exports whose value is a class (once evaluated; ES modules are cached). */
+  classExports(): readonly string[] {
+    if (this.#classExports) return this.#classExports;
+    const names = this.exportNames().filter((name) => this.isLocalExport(name) && isClass(this.rawExport(name)));
+    if (this.status === 'evaluated' && !this.isCommonJs) this.#classExports = names;
+    return names;
+  }
+
+  /** Count direct calls of this version's functions too (while it is on probation), or stop. */
+  watchCalls(on: boolean): void {
+    if (this.watchingCalls === on) return;
+    this.watchingCalls = on;
+    if (this.node.current === this) this.node.syncViews();
   }
 
   isLocalExport(name: string): boolean {

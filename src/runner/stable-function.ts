@@ -34,7 +34,9 @@ export function isClass(value: unknown): value is new (...args: unknown[]) => un
  * Calls, errors and time of one module version, counted by its forwarders, so a
  * runtime error is attributed to the version whose code threw (probation,
  * automatic rollback). Duration is sampled (one call in 64) so that counting
- * stays within the call-overhead budget.
+ * stays within the call-overhead budget. A direct call of a named import
+ * (`f()`) skips the forwarder unless the version's calls are watched
+ * (`ModuleVersion.watchCalls`, probation): see namespace-view.ts.
  *
  * Q: Why are rejected promises of async exports not counted? Observing one means
  * attaching a handler, and a handled rejection no longer reaches `unhandledRejection`:
@@ -95,14 +97,19 @@ export function createStableFunction(initial: AnyFunction, initialStats: CallSta
   return forwarder;
 }
 
-/** Point the forwarder at a new version (and its call counters); `name`, `length` and `prototype` follow. */
+/**
+ * Point the forwarder at a new version (and its call counters); `name`, `length` and
+ * `prototype` follow. A commit retargets every forwarder of a re-run module: what did
+ * not change (the name and length, mostly) is not redefined.
+ */
 export function retarget(forwarder: StableFunction, target: AnyFunction, stats?: CallStats): void {
   slots.get(forwarder)?.(target, stats);
   targets.set(forwarder, target);
-  Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
-  Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
+  if (forwarder.name !== target.name) Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
+  if (forwarder.length !== target.length) Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
   if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
-    Object.defineProperty(forwarder, 'prototype', { value: (target as { prototype: unknown }).prototype, writable: true, configurable: false });
+    // The forwarder's own `prototype` (a plain function's) is writable and not configurable: a store is enough.
+    (forwarder as { prototype: unknown }).prototype = (target as { prototype: unknown }).prototype;
   }
 }
 

@@ -49,7 +49,7 @@ export function nameAnonymousDefaults(code: string, program: Program): Edit[] {
   return edits;
 }
 
-const STATIC_IMPORT = /^const (__vite_ssr_import_\d+__) = await __vite_ssr_import__\(("(?:[^"\\\n]|\\.)*")/gm;
+const STATIC_IMPORT = /^const (__vite_ssr_import_(\d+)__) = await __vite_ssr_import__\(("(?:[^"\\\n]|\\.)*")((?:, \{ importedNames: \[(?:\s*"(?:[^"\\\n]|\\.)*",?)*\s*\] \})?\);)?/gm;
 
 /**
  * Node links every import binding before any module of a cycle evaluates, so a
@@ -59,17 +59,41 @@ const STATIC_IMPORT = /^const (__vite_ssr_import_\d+__) = await __vite_ssr_impor
  * namespace (`__hotswap_link__` returns it for project modules, which the runner
  * knows before they evaluate), and let the awaits fill in the rest (packages).
  * The declarations share the first import's line, so line numbers stay exact.
+ *
+ * Each import also gets its call companion (`__hotswap_callees_N__`, see
+ * src/runner/namespace-view.ts), and direct calls of its bindings read their
+ * callee from it: `f()` then calls the current function itself.
  */
-export function linkImportsFirst(code: string): string {
+export function linkImportsFirst(code: string, directCalls = true): string {
   // A hoisted default function is called "default" before any import runs (a cycle may call it).
   const prelude = code.includes(`function ${DEFAULT_FUNCTION}(`) || code.includes(`function* ${DEFAULT_FUNCTION}(`) ? ` ${RENAME_DEFAULT}` : '';
   const links: string[] = [];
+  const companions = new Set<string>();
   let first = -1;
-  const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, specifier: string, offset: number) => {
+  const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, index: string, specifier: string, rest: string | undefined, offset: number) => {
     if (first < 0) first = offset;
     links.push(`${binding} = __hotswap_link__(${specifier})`);
-    return `${binding} = await __vite_ssr_import__(${specifier}`;
+    if (!directCalls || rest === undefined) return `${binding} = await __vite_ssr_import__(${specifier}${rest ?? ''}`;
+    const calls = `__hotswap_callees_${index}__`;
+    companions.add(binding);
+    links.push(`${calls} = __hotswap_calls__(${binding})`);
+    return `${calls} = __hotswap_calls__(${binding} = await __vite_ssr_import__(${specifier}${rest.slice(0, -1)});`;
   });
   if (first < 0) return code;
-  return `${rewritten.slice(0, first)}let ${links.join(', ')};${prelude} ${rewritten.slice(first)}`;
+  const body = companions.size > 0 ? rewriteDirectCalls(rewritten.slice(first), companions) : rewritten.slice(first);
+  return `${rewritten.slice(0, first)}let ${links.join(', ')};${prelude} ${body}`;
+}
+
+const NAMED_CALL = /\(0, (__vite_ssr_import_(\d+)__)\.([A-Za-z_$][\w$]*)\)\(/g;
+
+/**
+ * `(0, X.f)(` (a named import called, `this` undefined) reads `f` from X's call
+ * companion, whose name is as long as X's, so columns (source maps) stay exact.
+ * A namespace member call (`ns.f()`) keeps reading the namespace: its `this` must
+ * be the namespace, and `C.f.call(X, …)` would shift the columns after it.
+ * Only the transform writes `__vite_ssr_import_N__`, and the caller skips this for
+ * a source that mentions it, so no match is inside a string or a comment.
+ */
+function rewriteDirectCalls(code: string, companions: ReadonlySet<string>): string {
+  return code.replace(NAMED_CALL, (match, binding: string, index: string, name: string) => (companions.has(binding) ? `(0, __hotswap_callees_${index}__.${name})(` : match));
 }

@@ -43,7 +43,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-5';
+export const TRANSFORM_VERSION = 'hs-transform-6';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);
@@ -65,7 +65,9 @@ export function transformModule(file: string, source: string, options: Transform
   const runner = oxcTransform().moduleRunnerTransformSync(file.replace(/\.[cm]?tsx?$/, '.js'), js, { sourcemap: true });
   throwOnErrors(file, js, runner.errors);
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
-  return { file, format, code: linkImportsFirst(runner.code), maps, imports: records.imports, exports: records.exports };
+  // Direct calls are rewritten by pattern: not in a source that itself mentions the runner's names.
+  const directCalls = !js.includes('__vite_ssr_import') && !js.includes('__hotswap_calls');
+  return { file, format, code: linkImportsFirst(runner.code, directCalls), maps, imports: records.imports, exports: records.exports };
 }
 
 function detectFormat(ext: string, hasModuleSyntax: boolean, defaultFormat: 'esm' | 'cjs'): ModuleFormat {

@@ -68,6 +68,11 @@ export class Probation {
     return watched;
   }
 
+  /** Whether a version of `file` is being watched. */
+  has(file: string): boolean {
+    return this.#watching.has(file);
+  }
+
   watched(): Watched[] {
     return [...this.#watching.values()];
   }

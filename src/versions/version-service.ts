@@ -173,8 +173,11 @@ export class VersionService {
         }
         // So is a module that re-ran with the code it had, only because something it imports
         // changed: no row, no new probation (a save, apply or rollback of the file itself is recorded).
-        // Its probation, if any, follows the new instance (see #watch).
-        if (!started.has(staged.file)) continue;
+        // Its probation, if any, follows the new instance (see #watch), direct calls counted too.
+        if (!started.has(staged.file)) {
+          if (latest.state === 'probation' && this.probation.has(staged.file)) this.runtime.moduleVersion(staged.file)?.watchCalls(true);
+          continue;
+        }
       }
       rows.push({ module, source: staged.source, hash: staged.hash, parentId: latest?.id ?? null, trigger: tx.trigger as Trigger, caller: tx.caller, reason: tx.reason, reloadId: result.id, createdAt: result.startedAt, result: 'committed', timings: result.timings });
     }
@@ -214,7 +217,10 @@ export class VersionService {
   #watch(row: VersionRow): void {
     const file = this.abs(row.module);
     const sample = callSampler(this.runtime, file);
-    if (sample) this.probation.watch({ id: row.id, file, startedAt: Date.now(), sample });
+    if (!sample) return;
+    // Direct calls of its functions are counted too while it is watched (the runner skips that otherwise).
+    this.runtime.moduleVersion(file)?.watchCalls(true);
+    this.probation.watch({ id: row.id, file, startedAt: Date.now(), sample });
   }
 
   #stable(watched: Watched, sample: CallSample): void {
@@ -232,6 +238,7 @@ export class VersionService {
     try {
       store.batch(() => {
         for (const { watched, sample } of verdicts) {
+          this.runtime.moduleVersion(watched.file)?.watchCalls(false);
           store.setState(watched.id, 'stable', sample);
           const row = store.get(watched.id);
           if (row) rows.push(row);
