@@ -8,7 +8,6 @@ import { missingExportError } from '../runner/imported-names.ts';
 import { importLocation } from '../runner/import-location.ts';
 import type { ModuleVersion, ModuleNode } from '../runner/module-node.ts';
 import type { Resolver } from '../runner/resolver.ts';
-import { isClass } from '../runner/stable-function.ts';
 
 export interface ValidationContext {
   resolver: Resolver;
@@ -113,7 +112,7 @@ export function validateExportKinds(before: ModuleVersion, after: ModuleVersion,
     const old = before.rawExport(name);
     if (typeof old !== 'function' || !afterNames.has(name)) continue;
     const next = after.rawExport(name);
-    if (typeof next === 'function' || isClass(old)) continue;
+    if (typeof next === 'function' || before.isClassExport(name, old)) continue;
     throw new HotswapError(ERROR_CODES.EXPORT_KIND_CHANGED, `${relativePath(after.node.id, root)}: export "${name}" was a function and is now ${next === null ? 'null' : typeof next}`, {
       location: { file: after.node.id, line: 1, column: 1 },
       hint: 'Callers may hold this function (routers, event emitters): keep it a function, or give the new value another name.',

@@ -165,7 +165,7 @@ export class ModuleNode {
   /** An export as importers see it: functions forwarded, classes and values as they are. */
   readExport(version: ModuleVersion, name: string): unknown {
     const value = version.rawExport(name);
-    if (typeof value !== 'function' || !version.isLocalExport(name) || isClass(value)) return value;
+    if (typeof value !== 'function' || !version.isLocalExport(name) || version.isClassExport(name, value)) return value;
     if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
     let forwarder = this.#forwarders.get(name);
     if (!forwarder) {
@@ -189,7 +189,7 @@ export class ModuleNode {
     if (previous?.status === 'evaluated' && !this.#classesKnown.has(previous)) this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
       const value = version.rawExport(name);
-      if (typeof value === 'function' && !isClass(value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
+      if (typeof value === 'function' && !version.isClassExport(name, value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
     }
     // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
     for (const [name, staged] of version.stagedForwarders ?? []) {
@@ -197,10 +197,12 @@ export class ModuleNode {
       if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
     }
     version.stagedForwarders = undefined;
+    // A re-run of the same code (a dependency changed): old instances already run this code.
+    const sameCode = previous !== undefined && previous.transformed === version.transformed;
     for (const name of version.classExports()) {
       const value = version.rawExport(name) as new (...args: unknown[]) => unknown;
       const versions = this.#classVersions.get(name) ?? [];
-      if (versions.length > 0) patchClassVersions(versions, value);
+      if (versions.length > 0) patchClassVersions(versions, value, !sameCode);
       versions.push(new WeakRef(value));
       // Keep the list short: refs of collected classes are dropped.
       this.#classVersions.set(name, versions.filter((r) => r.deref() !== undefined));

@@ -64,6 +64,8 @@ export class ModuleVersion {
   readonly #constants = new Map<string, unknown>();
   /** Local class exports once evaluated (`adopt` patches their older versions). */
   #classExports: readonly string[] | undefined;
+  /** Constant local exports whose declaration tells class from function (module-records.ts). */
+  readonly #declares: ReadonlyMap<string, 'class' | 'function'>;
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -74,8 +76,21 @@ export class ModuleVersion {
     this.chain = chain;
     this.sentinel = { module: node.id, version: this.version };
     this.scope = createResourceScope(this.sentinel, () => this.evaluatingTopLevel);
-    this.localExports = new Set(transformed.exports.filter((e) => e.local).map((e) => e.name));
-    this.constantExports = new Set(transformed.format === 'esm' ? transformed.exports.filter((e) => e.local && !e.mutable).map((e) => e.name) : []);
+    const shape = exportShape(transformed);
+    this.localExports = shape.local;
+    this.constantExports = shape.constant;
+    this.#declares = shape.declares;
+  }
+
+  /**
+   * Whether an export is a class (patched across versions, never forwarded). A constant
+   * export's declaration answers without looking at the value: a re-run creates new function
+   * objects, and inspecting each one (its `prototype`) costs more than the rest of a commit.
+   */
+  isClassExport(name: string, value: unknown = this.rawExport(name)): boolean {
+    if (typeof value !== 'function') return false;
+    const declared = this.#declares.get(name);
+    return declared === undefined ? isClass(value) : declared === 'class';
   }
 
   get isCommonJs(): boolean {
@@ -125,7 +140,7 @@ export class ModuleVersion {
   /** Local exports whose value is a class (once evaluated; ES modules are cached). */
   classExports(): readonly string[] {
     if (this.#classExports) return this.#classExports;
-    const names = this.exportNames().filter((name) => this.isLocalExport(name) && isClass(this.rawExport(name)));
+    const names = this.exportNames().filter((name) => this.isLocalExport(name) && this.isClassExport(name));
     if (this.status === 'evaluated' && !this.isCommonJs) this.#classExports = names;
     return names;
   }
@@ -144,4 +159,27 @@ export class ModuleVersion {
 
 function isEsModuleInterop(value: unknown): boolean {
   return value !== null && typeof value === 'object' && (value as Record<string, unknown>)['__esModule'] === true;
+}
+
+interface ExportShape {
+  local: ReadonlySet<string>;
+  constant: ReadonlySet<string>;
+  declares: ReadonlyMap<string, 'class' | 'function'>;
+}
+
+/** Per transform result, not per version: a 1,000-module re-run creates 1,000 versions of unchanged code. */
+const shapes = new WeakMap<TransformedModule, ExportShape>();
+
+function exportShape(transformed: TransformedModule): ExportShape {
+  let shape = shapes.get(transformed);
+  if (shape) return shape;
+  const esm = transformed.format === 'esm';
+  const constant = esm ? transformed.exports.filter((e) => e.local && !e.mutable) : [];
+  shape = {
+    local: new Set(transformed.exports.filter((e) => e.local).map((e) => e.name)),
+    constant: new Set(constant.map((e) => e.name)),
+    declares: new Map(constant.flatMap((e) => (e.declares ? [[e.name, e.declares] as const] : []))),
+  };
+  shapes.set(transformed, shape);
+  return shape;
 }

@@ -122,11 +122,13 @@ export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
  * Give instances of every older version of a class the methods of the new one:
  * copy the new prototype's members (and statics) onto each old prototype and
  * delete the ones that were removed. `instanceof` against the new class also
- * accepts old instances.
+ * accepts old instances. `copy` false (the module re-ran with the very code the
+ * older versions have): their methods are the same code already, only `instanceof`
+ * is extended; a later change of the code patches every version still alive.
  */
-export function patchClassVersions(previous: readonly WeakRef<object>[], next: new (...args: unknown[]) => unknown): void {
+export function patchClassVersions(previous: readonly WeakRef<object>[], next: new (...args: unknown[]) => unknown, copy = true): void {
   const nextProto = next.prototype as object;
-  for (const ref of previous) {
+  for (const ref of copy ? previous : []) {
     const oldClass = ref.deref();
     if (!oldClass || oldClass === next) continue;
     const oldProto = (oldClass as { prototype: object }).prototype;

@@ -100,7 +100,9 @@ function isImportRecord(value: unknown): value is ImportRecord {
 }
 
 function isExportRecord(value: unknown): value is ExportRecord {
-  return isObject(value) && typeof value['name'] === 'string' && typeof value['local'] === 'boolean' && typeof value['mutable'] === 'boolean';
+  if (!isObject(value)) return false;
+  const declares = value['declares'];
+  return typeof value['name'] === 'string' && typeof value['local'] === 'boolean' && typeof value['mutable'] === 'boolean' && (declares === undefined || declares === 'class' || declares === 'function');
 }
 
 function isPayload(value: unknown): value is Payload {

@@ -44,6 +44,13 @@ export interface ExportRecord {
    * so the runner can hand them out as plain properties (fast, no getter).
    */
   mutable: boolean;
+  /**
+   * What a constant local export is bound to, when its declaration says so: a `class`
+   * (declaration or class expression) or a plain function (declaration, function or arrow
+   * expression). Lets a commit tell classes from functions without inspecting every new
+   * function object a re-run creates. Absent: decided at run time.
+   */
+  declares?: 'class' | 'function';
 }
 
 export interface ModuleRecords {
@@ -84,6 +91,7 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
   }
 
   const mutableLocals = collectMutableTopLevelNames(program as unknown as AnyNode);
+  const declared = collectDeclarationKinds(program as unknown as AnyNode);
   const exports: ExportRecord[] = [];
   for (const statement of module.staticExports) {
     for (const entry of statement.entries) {
@@ -102,7 +110,9 @@ export function readModuleRecords(code: string, program: Program, module: EcmaSc
       // `export { x }` where x is an imported binding re-exports it: not local.
       const localName = entry.localName.name;
       const local = !(localName && localToImport.has(localName));
-      exports.push({ name, local, mutable: !local || (localName !== null && mutableLocals.has(localName)) });
+      const mutable = !local || (localName !== null && mutableLocals.has(localName));
+      const declares = mutable ? undefined : ((localName ? declared.get(localName) : undefined) ?? (name === 'default' ? declared.get(DEFAULT_KEY) : undefined));
+      exports.push({ name, local, mutable, ...(declares ? { declares } : {}) });
     }
   }
 
@@ -142,6 +152,40 @@ function collectMutableTopLevelNames(program: AnyNode): Set<string> {
     for (const name of assigned) if (declared.has(name)) names.add(name);
   }
   return names;
+}
+
+/** Key of `export default <declaration or expression>` in the map below. */
+const DEFAULT_KEY = '\0default';
+
+/** Top-level names bound to a class or a plain function by their declaration (see ExportRecord.declares). */
+function collectDeclarationKinds(program: AnyNode): Map<string, 'class' | 'function'> {
+  const kinds = new Map<string, 'class' | 'function'>();
+  const kindOf = (node: AnyNode | null | undefined): 'class' | 'function' | undefined => {
+    if (!node) return undefined;
+    if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') return 'class';
+    if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') return 'function';
+    return undefined;
+  };
+  for (const statement of program.body as AnyNode[]) {
+    if (statement.type === 'ExportDefaultDeclaration') {
+      const kind = kindOf(statement.declaration as AnyNode);
+      if (kind) kinds.set(DEFAULT_KEY, kind);
+    }
+    const declaration = statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? (statement.declaration as AnyNode | null) : statement;
+    if (!declaration) continue;
+    if (declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') {
+      const id = declaration.id as AnyNode | null;
+      const kind = kindOf(declaration);
+      if (id && kind) kinds.set(id.name as string, kind);
+    } else if (declaration.type === 'VariableDeclaration' && declaration.kind === 'const') {
+      for (const d of declaration.declarations as AnyNode[]) {
+        const id = d.id as AnyNode;
+        const kind = kindOf(d.init as AnyNode | null);
+        if (id.type === 'Identifier' && kind) kinds.set(id.name as string, kind);
+      }
+    }
+  }
+  return kinds;
 }
 
 function addPatternNames(pattern: AnyNode | null | undefined, names: Set<string>): void {

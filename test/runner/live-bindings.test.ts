@@ -64,6 +64,32 @@ test('an instance created before the edit runs the new method after it', async (
   assert.equal(new main.Counter().inc(), 100);
 });
 
+test('a class re-run with the same code (a dependency changed) keeps instanceof for old instances; a later change of its code still reaches them', async (t) => {
+  const p = createProject({
+    'src/rev.ts': `export const REV = 1;\n`,
+    'src/counter.ts': `import { REV } from './rev.ts';\nexport const seenRev = REV;\nexport class Counter { n = 0; inc(): number { return ++this.n; } }\nexport const make = () => new Counter();\n`,
+    'src/main.ts': `import { make, Counter } from './counter.ts';\nexport const counter = make();\nexport const isCounter = (x: unknown) => x instanceof Counter;\nexport { Counter };\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); });
+  const main = await rt.import<Ns>('src/main.ts');
+  const first = main.Counter;
+  for (let rev = 2; rev <= 4; rev++) {
+    p.write('src/rev.ts', `export const REV = ${rev};\n`);
+    const result = await rt.reload(['src/rev.ts']);
+    assert.equal(result.status, 'committed');
+    assert.ok(result.status === 'committed' && result.updated.some((u) => u.file === p.path('src/counter.ts')), 'counter.ts re-ran');
+  }
+  assert.notEqual(main.Counter, first, 'the re-run made a new class');
+  assert.ok(main.counter instanceof main.Counter, 'an instance of the first version is instanceof the current class');
+  assert.ok(main.isCounter(main.counter), 'also from importer code');
+  assert.equal(main.counter.inc(), 1);
+  p.write('src/counter.ts', `import { REV } from './rev.ts';\nexport const seenRev = REV;\nexport class Counter { n = 0; inc(): number { this.n += 10; return this.n; } }\nexport const make = () => new Counter();\n`);
+  assert.equal((await rt.reload(['src/counter.ts'])).status, 'committed');
+  assert.equal(main.counter.inc(), 11, 'the instance made by the first version runs the changed method');
+  assert.ok(main.counter instanceof main.Counter);
+});
+
 test('live bindings: importers read new values without re-running when they read inside functions', async (t) => {
   const p = createProject({
     'src/config.ts': `export const port = 3000;\nexport let hits = 0;\nexport function hit() { hits++; }\n`,
