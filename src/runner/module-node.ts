@@ -10,7 +10,7 @@ import type { ModuleVersion } from './module-version.ts';
 
 // Files that type both import them from here.
 export { ModuleVersion, type VersionStatus } from './module-version.ts';
-import { createView, GETTER, defineGetter, defineValue, removeStale, setCallTarget, viewState } from './namespace-view.ts';
+import { createView, GETTER, defineGetter, defineValue, removeStale, retireView, setCallTarget, viewState, type ViewState } from './namespace-view.ts';
 import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 const NO_NAMES: readonly string[] = [];
@@ -102,7 +102,30 @@ export class ModuleNode {
     if (this.#txView?.tx !== tx) return;
     const { view } = this.#txView;
     this.#txView = undefined;
-    this.#syncView(view, false);
+    const state = viewState(view);
+    state.ended = true;
+    if (state.holders > 0) this.#syncView(view, false);
+    else this.#retire(view, state);
+  }
+
+  /** A version of an importer was linked through `view` (a staging view): it is kept in sync while such a version lives. */
+  hold(view: Record<string, unknown>): void {
+    if (view !== this.live) viewState(view).holders++;
+  }
+
+  /** A version that held `view` was disposed: once no version holds an ended transaction's view, it reads through `live`. */
+  release(view: Record<string, unknown>): void {
+    if (view === this.live) return;
+    const state = viewState(view);
+    state.holders--;
+    if (state.holders <= 0 && state.ended) this.#retire(view, state);
+  }
+
+  #retire(view: Record<string, unknown>, state: ViewState): void {
+    const at = this.#views.findIndex((ref) => ref.deref() === view);
+    if (at < 0) return;
+    this.#views.splice(at, 1);
+    retireView(view, state, this.live);
   }
 
   /** Refresh the open transaction's namespace (its staged version finished evaluating). */

@@ -260,7 +260,7 @@ export class ModuleRegistry {
     const bind = (): unknown => {
       if (target.status === 'failed') throw target.error;
       if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
-      return staging ? node.stagingViewFor(staging) : node.live;
+      return staging ? this.#stagingView(importer, node, staging) : node.live;
     };
     if (!inCycle) return target.status === 'evaluating' ? target.evaluation.then(bind) : bind();
     if (target.status === 'evaluating') {
@@ -282,7 +282,18 @@ export class ModuleRegistry {
     if (resolved.kind !== 'project') return undefined;
     const staging = importer.stagingContext as StagingContext | undefined;
     const node = this.graph.ensure(resolved.path);
-    return staging ? node.stagingViewFor(staging) : node.live;
+    return staging ? this.#stagingView(importer, node, staging) : node.live;
+  }
+
+  /** The staging view `importer` binds to, held until `importer` is disposed (see ModuleNode.release). */
+  #stagingView(importer: ModuleVersion, node: ModuleNode, staging: StagingContext): Record<string, unknown> {
+    const view = node.stagingViewFor(staging);
+    importer.heldViews ??= new Map();
+    if (!importer.heldViews.has(view)) {
+      importer.heldViews.set(view, node);
+      node.hold(view);
+    }
+    return view;
   }
 
   #createRequire(importer: ModuleVersion): NodeJS.Require {
@@ -303,7 +314,7 @@ export class ModuleRegistry {
             hint: 'Use import()/import instead, or load the ES module before requiring it.',
           });
         }
-        return staging ? node.stagingViewFor(staging) : node.live;
+        return staging ? this.#stagingView(importer, node, staging) : node.live;
       }
       return node.requireView(staging !== undefined);
     }) as NodeJS.Require;
@@ -380,6 +391,8 @@ export class ModuleRegistry {
       }
     }
     if (reason !== 'aborted') await release();
+    for (const [view, node] of version.heldViews ?? []) node.release(view);
+    version.heldViews = undefined;
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
   }

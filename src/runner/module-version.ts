@@ -50,6 +50,8 @@ export class ModuleVersion {
   disposed = false;
   /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
   stagedForwarders: Map<string, StableFunction> | undefined;
+  /** Staging views this version was linked through, by the node they show (released when it is disposed: ModuleNode.release). */
+  heldViews: Map<Record<string, unknown>, ModuleNode> | undefined;
   /** Calls through this version's stable functions (probation, error attribution). */
   readonly calls: CallStats = createCallStats();
   /**

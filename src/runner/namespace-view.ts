@@ -31,6 +31,10 @@ export interface ViewState {
   readonly calls: Record<string, unknown>;
   /** Its own properties: name → function called. */
   readonly callTargets: Map<string, unknown>;
+  /** Versions that imported through this view and are not disposed yet (a staging view's importers). */
+  holders: number;
+  /** Its transaction ended: it shows the committed version, like `live`. */
+  ended: boolean;
 }
 
 const states = new WeakMap<object, ViewState>();
@@ -41,7 +45,7 @@ export function createView(): { view: Record<string, unknown>; state: ViewState 
   const view = Object.create(null) as Record<string, unknown>;
   Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
   const calls = Object.create(view) as Record<string, unknown>;
-  const state: ViewState = { staging: false, defined: new Map(), names: undefined, calls, callTargets: new Map() };
+  const state: ViewState = { staging: false, defined: new Map(), names: undefined, calls, callTargets: new Map(), holders: 0, ended: false };
   states.set(view, state);
   companions.set(view, calls);
   return { view, state };
@@ -103,4 +107,21 @@ export function removeStale(view: Record<string, unknown>, state: ViewState, nam
     state.defined.delete(name);
     setCallTarget(state, name, undefined);
   }
+}
+
+/**
+ * A view of an ended transaction that no live version holds any more: from now on each of
+ * its names reads `live` (a closure of an old version that escaped still sees current
+ * values, and a direct call through its companion reaches the current function), and it is
+ * never synced again. Without this, every commit synced every view of every earlier
+ * transaction until the garbage collector cleared them: a burst of re-runs of 1,000 modules
+ * made each commit slower than the one before.
+ */
+export function retireView(view: Record<string, unknown>, state: ViewState, live: Record<string, unknown>): void {
+  for (const name of state.defined.keys()) {
+    Object.defineProperty(view, name, { get: () => live[name], enumerable: true, configurable: true });
+  }
+  for (const name of state.callTargets.keys()) delete state.calls[name];
+  state.callTargets.clear();
+  state.defined.clear();
 }

@@ -90,6 +90,26 @@ test('a class re-run with the same code (a dependency changed) keeps instanceof 
   assert.ok(main.counter instanceof main.Counter);
 });
 
+test('a closure of an old version that escaped keeps reading current values and calling current code after its module re-ran many times', async (t) => {
+  const p = createProject({
+    'src/lib.ts': `export const REV = 1;\nexport function label(): string { return 'v1'; }\nexport let count = 0;\nexport function bump(): void { count++; }\n`,
+    'src/user.ts': `import { REV, label, count, bump } from './lib.ts';\nimport * as lib from './lib.ts';\nexport const seen = REV;\nconst g = globalThis as any;\n// A raw closure (not an export, so no stable forwarder) of the version staged by the first reload, that outlives it:\nif (REV === 2) g.__escaped = () => [REV, label(), lib.label(), count, (bump(), count)];\n`,
+    'src/main.ts': `import { seen } from './user.ts';\nexport const read = () => seen;\n`,
+  });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => { await rt.close(); p.cleanup(); delete (globalThis as any).__escaped; });
+  const main = await rt.import<Ns>('src/main.ts');
+  for (let rev = 2; rev <= 6; rev++) {
+    p.write('src/lib.ts', `export const REV = ${rev};\nexport function label(): string { return 'v${rev}'; }\nexport let count = ${rev * 10};\nexport function bump(): void { count++; }\n`);
+    const result = await rt.reload(['src/lib.ts']);
+    assert.equal(result.status, 'committed');
+    assert.ok(result.status === 'committed' && result.updated.some((u) => u.file === p.path('src/user.ts')), 'user.ts re-ran (it reads REV at top level)');
+    assert.equal(main.read(), rev);
+    const escaped = (globalThis as any).__escaped as () => unknown[];
+    assert.deepEqual(escaped(), [rev, `v${rev}`, `v${rev}`, rev * 10, rev * 10 + 1], `the closure of user.ts's second version sees lib v${rev}`);
+  }
+});
+
 test('live bindings: importers read new values without re-running when they read inside functions', async (t) => {
   const p = createProject({
     'src/config.ts': `export const port = 3000;\nexport let hits = 0;\nexport function hit() { hits++; }\n`,
