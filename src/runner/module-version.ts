@@ -52,6 +52,8 @@ export class ModuleVersion {
   stagedForwarders: Map<string, StableFunction> | undefined;
   /** Calls through this version's stable functions (probation, error attribution). */
   readonly calls: CallStats = createCallStats();
+  /** Constant exports' values once evaluated (see #constant). */
+  #constants: Map<string, unknown> | undefined;
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -72,10 +74,24 @@ export class ModuleVersion {
 
   /** The raw value of an export as this version defines it. */
   rawExport(name: string): unknown {
-    if (!this.isCommonJs) return this.esmExports[name];
+    if (!this.isCommonJs) return this.status === 'evaluated' && this.constantExports.has(name) ? this.#constant(name) : this.esmExports[name];
     const value = this.cjsModule.exports;
     if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
+  }
+
+  /**
+   * A constant export, read through the module's getter once. A commit reads each export ~9
+   * times; from the 8th call of a function V8 gives it a feedback vector and baseline code, so
+   * after the first re-run every export getter of every module held them (~2 MB at 1,000
+   * modules, issue 12's heap after GC).
+   */
+  #constant(name: string): unknown {
+    const values = (this.#constants ??= new Map());
+    if (values.has(name)) return values.get(name);
+    const value = this.esmExports[name];
+    values.set(name, value);
+    return value;
   }
 
   /** Export names known before evaluation (static records), for namespaces handed out during a cycle. */
