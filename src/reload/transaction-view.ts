@@ -13,7 +13,9 @@ export function createTransactionView(registry: ModuleRegistry, root: string, id
     reason: request.reason,
     files: requestFiles(request),
     get staged() {
-      return staging.created.map((v) => ({ file: v.node.id, namespace: v.node.stagingViewFor(staging), version: v.version, hash: v.hash, source: v.source }));
+      // `namespace` only when read: the versions participant reads `staged` after the commit, where
+      // each view made then was a new namespace per re-run module, synced and kept until the next reload.
+      return staging.created.map((v) => ({ file: v.node.id, get namespace() { return v.node.stagingViewFor(staging); }, version: v.version, hash: v.hash, source: v.source }));
     },
     removed: request.removed,
     added,
