@@ -389,6 +389,9 @@ export class ModuleRegistry {
 
   #rememberScript(node: ModuleNode, script: string): void {
     const list = this.#scripts.get(node) ?? [];
+    // A re-run of unchanged code runs under the name it was compiled under: moved to the end, never dropped while in use.
+    const at = list.indexOf(script);
+    if (at >= 0) list.splice(at, 1);
     list.push(script);
     while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
     this.#scripts.set(node, list);
