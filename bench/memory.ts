@@ -13,8 +13,11 @@
  *
  * Two heap figures per point: after `gc()` (full GCs), and after V8's last-resort GC
  * (`gc({ flavor: 'last-resort' })`, what V8 does under memory pressure), which also drops its
- * compilation cache and old scripts' bytecode. The first grows with every compiled script until
- * V8 is under pressure; the second is what hotswap itself retains.
+ * compilation cache and old scripts' bytecode. Reloads compile outside that cache
+ * (src/runner/script-cache.ts), so the two differ by what the start-up compiled and V8's own
+ * one-time code; the second is what hotswap itself retains. The disk cache is on (as under
+ * `hotswap run`): the 'small' row grew ~2 KB per reload while its write queue held every
+ * transform of a reload loop that never yields to the event loop (fixed; test/reload/cache-writes.test.ts).
  *
  * Usage: node --expose-gc bench/memory.ts [--big 1000] [--small 10000] [--out file.json]
  */

@@ -57,7 +57,8 @@ export function wrappedSource(version: ModuleVersion): string {
 
 /** Compile a version (or reuse the script of the previous one when its code is the same). */
 export function compileModule(version: ModuleVersion, cachedData: Buffer | undefined, scripts: ScriptCache): CompiledModule {
-  const run = scripts.run(version.node.id, version.version, wrappedSource(version), cachedData);
+  // A version staged by a reload compiles outside V8's compilation cache (see script-cache.ts).
+  const run = scripts.run(version.node.id, version.version, wrappedSource(version), cachedData, version.stagingContext !== undefined);
   const fn = run.fn as ModuleFunction;
   if (run.reused) return { fn, codeCache: 'none', produceCodeCache: undefined };
   const { script } = run;

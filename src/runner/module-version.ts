@@ -62,8 +62,8 @@ export class ModuleVersion {
   watchingCalls = false;
   /** `namespaceNames()` once evaluated (ESM: the names no longer change). */
   #namespaceNames: readonly string[] | undefined;
-  /** Values of constant exports read so far (evaluated ES modules only). */
-  readonly #constants = new Map<string, unknown>();
+  /** Constant exports' values once evaluated (see #constant). */
+  #constants: Map<string, unknown> | undefined;
   /** Local class exports once evaluated (`adopt` patches their older versions). */
   #classExports: readonly string[] | undefined;
   /** Constant local exports whose declaration tells class from function (module-records.ts). */
@@ -101,18 +101,24 @@ export class ModuleVersion {
 
   /** The raw value of an export as this version defines it. */
   rawExport(name: string): unknown {
-    if (!this.isCommonJs) {
-      // A constant export of an evaluated version never changes: read its getter once (a commit reads each several times).
-      if (this.status !== 'evaluated' || !this.constantExports.has(name)) return this.esmExports[name];
-      const known = this.#constants.get(name);
-      if (known !== undefined || this.#constants.has(name)) return known;
-      const value = this.esmExports[name];
-      this.#constants.set(name, value);
-      return value;
-    }
+    if (!this.isCommonJs) return this.status === 'evaluated' && this.constantExports.has(name) ? this.#constant(name) : this.esmExports[name];
     const value = this.cjsModule.exports;
     if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
+  }
+
+  /**
+   * A constant export, read through the module's getter once. A commit reads each export ~9
+   * times; from the 8th call of a function V8 gives it a feedback vector and baseline code, so
+   * after the first re-run every export getter of every module held them (~2 MB at 1,000
+   * modules, issue 12's heap after GC).
+   */
+  #constant(name: string): unknown {
+    const values = (this.#constants ??= new Map());
+    if (values.has(name)) return values.get(name);
+    const value = this.esmExports[name];
+    values.set(name, value);
+    return value;
   }
 
   /** Export names known before evaluation (static records), for namespaces handed out during a cycle. */

@@ -13,21 +13,18 @@ export type StableFunction = AnyFunction;
 /** forwarder → the setter of its target slot. A closure variable is the cheapest indirection V8 offers. */
 const slots = new WeakMap<object, (target: AnyFunction, stats?: CallStats) => void>();
 const targets = new WeakMap<object, AnyFunction>();
-const classCache = new WeakMap<object, boolean>();
 
 /**
- * Whether a function is a `class` (cached). A class's own `prototype` is the only one that is not
- * writable (plain and generator functions have a writable one, arrows and methods none), which
- * is much cheaper to read than the source text a 1,000-module re-run would print 5,000 times.
+ * Whether a function is a `class`. A class's own `prototype` is the only one that is not
+ * writable (plain and generator functions have a writable one, arrows, methods and async
+ * functions none), which is much cheaper to read than the source text; only then is the text
+ * read (built-in constructors have a read-only `prototype` too). Not cached: a weak map of
+ * every function a 1,000-module re-run reads (~7,000 per reload) grew its table to ~2 MB
+ * before GCs emptied it, and V8 kept that size after (issue 12: heap after GC).
  */
 export function isClass(value: unknown): value is new (...args: unknown[]) => unknown {
-  if (typeof value !== 'function') return false;
-  let known = classCache.get(value);
-  if (known === undefined) {
-    known = Object.getOwnPropertyDescriptor(value, 'prototype')?.writable === false && /^class[\s{]/.test(Function.prototype.toString.call(value));
-    classCache.set(value, known);
-  }
-  return known;
+  if (typeof value !== 'function' || !Object.hasOwn(value, 'prototype')) return false;
+  return Object.getOwnPropertyDescriptor(value, 'prototype')?.writable === false && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
 
 /**

@@ -11,6 +11,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ensureStateDirAbove } from '../shared/state-dir.ts';
 import { join } from 'node:path';
+// Node's own, never the global one: resource scopes hook that, and a scope that records
+// hotswap's write turn clears it when its version is discarded (the queue then never drained).
+import { setImmediate } from 'node:timers';
 import { sha256 } from '../shared/hash.ts';
 import { CACHE_FORMAT, decodeCodeCache, decodeEntry, encodeCodeCache, encodeEntry } from './cache-entry.ts';
 import { TRANSFORM_VERSION, transformModule, type TransformOptions, type TransformedModule } from './transform-module.ts';
@@ -39,7 +42,9 @@ export class TransformCache {
   readonly #memory = new Map<string, CachedTransform>();
   readonly #keysByFile = new Map<string, string[]>();
   readonly #folders = new Set<string>();
-  readonly #pending: (() => void)[] = [];
+  /** Writes not done yet, by target (`key` + suffix), oldest first; only entries the memory still holds. */
+  readonly #pending = new Map<string, () => void>();
+  #draining = false;
   readonly stats: TransformCacheStats = { memoryHits: 0, diskHits: 0, misses: 0, rejected: 0, codeCacheHits: 0, codeCacheRejected: 0 };
 
   /** `dir` undefined: memory only (and no code cache). */
@@ -94,7 +99,7 @@ export class TransformCache {
     this.#memory.set(key, value);
     const keys = this.#keysByFile.get(file) ?? [];
     keys.push(key);
-    while (keys.length > PER_FILE) this.#memory.delete(keys.shift() as string);
+    while (keys.length > PER_FILE) this.#forget(keys.shift() as string);
     this.#keysByFile.set(file, keys);
   }
 
@@ -116,22 +121,45 @@ export class TransformCache {
     return join(this.#dir as string, key.slice(0, 2), `${key}${suffix}`);
   }
 
-  /** Write after the current reload: an entry only speeds up the next start. */
+  /** A source neither current nor the one before: its entry is not kept, nor written if still pending. */
+  #forget(key: string): void {
+    this.#memory.delete(key);
+    this.#pending.delete(`${key}.json`);
+    this.#pending.delete(`${key}.${codeCacheTag()}.v8`);
+  }
+
+  /**
+   * Write after the current reload: an entry only speeds up the next start. Reloads
+   * that never yield to the event loop (a script calling `reload()` in a loop) queue
+   * writes faster than turns drain them: forgetting superseded sources keeps the queue
+   * (and the transforms it holds) at most two entries per file.
+   */
   #later(key: string, suffix: string, produce: () => string | Buffer): void {
     if (!this.#dir) return;
-    this.#pending.push(() => this.#writeNow(key, suffix, produce));
-    if (this.#pending.length === 1) setImmediate(() => this.#drain(20));
+    this.#pending.set(`${key}${suffix}`, () => this.#writeNow(key, suffix, produce));
+    if (this.#draining) return;
+    this.#draining = true;
+    setImmediate(() => this.#drain(20));
   }
 
   /** Write a few entries per turn of the event loop, so a large first start does not stall it. */
   #drain(batch: number): void {
-    for (let i = 0; i < batch && this.#pending.length > 0; i++) this.#pending.shift()?.();
-    if (this.#pending.length > 0) setImmediate(() => this.#drain(batch));
+    let left = batch;
+    for (const [target, write] of this.#pending) {
+      if (left-- === 0) break;
+      this.#pending.delete(target);
+      write();
+    }
+    if (this.#pending.size > 0) setImmediate(() => this.#drain(batch));
+    else this.#draining = false;
   }
 
   /** Write every pending entry now (on close: a process stopped right after its start keeps its cache). */
   flush(): void {
-    while (this.#pending.length > 0) this.#pending.shift()?.();
+    for (const [target, write] of this.#pending) {
+      this.#pending.delete(target);
+      write();
+    }
   }
 
   #writeNow(key: string, suffix: string, produce: () => string | Buffer): void {

@@ -3,12 +3,16 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+const gc = runInNewContext('gc') as (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
-/** Heap used after full GCs, once finalizers had their turn. */
-export async function settledHeap(): Promise<number> {
+/**
+ * Heap used after full GCs, once finalizers had their turn. `lastResort`: V8's memory-reducing GC
+ * (what it runs under memory pressure), which also empties its compilation cache: what is held.
+ */
+export async function settledHeap(options: { lastResort?: boolean } = {}): Promise<number> {
   for (let i = 0; i < 3; i++) {
-    gc();
+    if (options.lastResort) gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    else gc();
     await new Promise((r) => setImmediate(r));
   }
   return process.memoryUsage().heapUsed;
