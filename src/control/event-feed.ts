@@ -216,9 +216,10 @@ export class EventFeed {
 
 /**
  * Modules listed by name in one reload event; the counts say how many there were. A reload that
- * re-ran 1,000 modules made a ~250 KB event, and the feed keeps 500 (heap grew ~0.4 MB a reload).
+ * re-ran 1,000 modules made a ~250 KB event, and the feed keeps 500 (heap grew ~0.4 MB a reload);
+ * at 50 names a full feed still held ~2.5 MB.
  */
-const LISTED_PER_EVENT = 50;
+const LISTED_PER_EVENT = 10;
 
 /** A reload result as event data: project-relative paths, serialized error, rounded timings. */
 export function describeReload(result: ReloadResult, rel: (file: string) => string): { type: string; data: Record<string, unknown> & { files: string[] } } {

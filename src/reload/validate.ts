@@ -25,7 +25,7 @@ export function exportNamesOnce(): (version: ModuleVersion) => ReadonlySet<strin
   const known = new Map<ModuleVersion, ReadonlySet<string>>();
   return (version) => {
     let names = known.get(version);
-    if (!names) known.set(version, (names = new Set(version.exportNames())));
+    if (!names) known.set(version, (names = version.exportNameSet()));
     return names;
   };
 }

@@ -19,19 +19,10 @@ export function checkImportedNames(importer: ModuleVersion, specifier: string, n
   if (target.isCommonJs) return;
   const evaluated = target.status === 'evaluated';
   if (!evaluated && target.transformed.imports.some((r) => r.reexports?.some((x) => x.imported === '*' && x.exported === '*'))) return;
-  const available = evaluated ? evaluatedNames(target) : new Set(target.staticExportNames());
+  const available = evaluated ? target.exportNameSet() : new Set(target.staticExportNames());
   for (const name of names) {
     if (!available.has(name)) throw missingExportError(importer, specifier, name, target.node, root, frameFor, 'does not export it');
   }
-}
-
-/** An evaluated version's names are final: one set per version, however many modules import it. */
-const namesOfEvaluated = new WeakMap<ModuleVersion, ReadonlySet<string>>();
-
-function evaluatedNames(version: ModuleVersion): ReadonlySet<string> {
-  let names = namesOfEvaluated.get(version);
-  if (!names) namesOfEvaluated.set(version, (names = new Set(version.exportNames())));
-  return names;
 }
 
 /** A package or builtin: its namespace has exactly the names Node would link (for CommonJS, the ones it detected). */

@@ -61,8 +61,6 @@ export class ModuleNode {
   #cjsStaging: unknown;
   readonly #forwarders = new Map<string, StableFunction>();
   readonly #classVersions = new Map<string, WeakRef<object>[]>();
-  /** Versions whose classes are in #classVersions already. */
-  readonly #classesKnown = new WeakSet<ModuleVersion>();
 
   constructor(id: string) {
     this.id = id;
@@ -209,7 +207,7 @@ export class ModuleNode {
 
   /** Point forwarders at the new version and patch old class prototypes. Part of the synchronous commit. */
   adopt(version: ModuleVersion, previous?: ModuleVersion): void {
-    if (previous?.status === 'evaluated' && !this.#classesKnown.has(previous)) this.#rememberClasses(previous);
+    if (previous?.status === 'evaluated' && !previous.classesRemembered) this.#rememberClasses(previous);
     for (const [name, forwarder] of this.#forwarders) {
       const value = version.rawExport(name);
       if (typeof value === 'function' && !version.isClassExport(name, value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
@@ -230,7 +228,7 @@ export class ModuleNode {
       // Keep the list short: refs of collected classes are dropped.
       this.#classVersions.set(name, versions.filter((r) => r.deref() !== undefined));
     }
-    this.#classesKnown.add(version);
+    version.classesRemembered = true;
   }
 
   /** The first version was committed by a live load, which never adopts: record its classes now. */
@@ -241,7 +239,7 @@ export class ModuleNode {
       if (!versions.some((r) => r.deref() === value)) versions.push(new WeakRef(value));
       this.#classVersions.set(name, versions);
     }
-    this.#classesKnown.add(version);
+    version.classesRemembered = true;
   }
 }
 

@@ -50,8 +50,12 @@ export class ModuleVersion {
   disposed = false;
   /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
   stagedForwarders: Map<string, StableFunction> | undefined;
-  /** Staging views this version was linked through, by the node they show (released when it is disposed: ModuleNode.release). */
-  heldViews: Map<Record<string, unknown>, ModuleNode> | undefined;
+  /** Its class exports are in its node's list of class versions (ModuleNode.adopt). */
+  classesRemembered = false;
+  /** `exportNameSet()` once evaluated. */
+  #exportNameSet: ReadonlySet<string> | undefined;
+  /** Staging views this version was linked through, as pairs (node, view) (released when it is disposed: ModuleNode.release). */
+  heldViews: (ModuleNode | Record<string, unknown>)[] | undefined;
   /** Calls through this version's stable functions (probation, error attribution). */
   readonly calls: CallStats = createCallStats();
   /**
@@ -131,6 +135,14 @@ export class ModuleVersion {
     const value = this.cjsModule.exports;
     const names = value !== null && (typeof value === 'object' || typeof value === 'function') ? Object.keys(value) : [];
     return ['default', ...names.filter((n) => n !== 'default')];
+  }
+
+  /** The export names as a set: one per evaluated ES module version (imports of it check against it). */
+  exportNameSet(): ReadonlySet<string> {
+    if (this.#exportNameSet) return this.#exportNameSet;
+    const names = new Set(this.exportNames());
+    if (this.status === 'evaluated' && !this.isCommonJs) this.#exportNameSet = names;
+    return names;
   }
 
   /**

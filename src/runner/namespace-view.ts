@@ -37,22 +37,39 @@ export interface ViewState {
   ended: boolean;
 }
 
-const states = new WeakMap<object, ViewState>();
-/** view → call companion, for `__hotswap_calls__` (what the module code gets). */
-const companions = new WeakMap<object, object>();
+/**
+ * A view's state rides on the view itself as a private field (invisible to reflection: no
+ * extra key, no symbol). A WeakMap from view to state did the same, but its table grew with
+ * every re-run of 1,000 modules and V8 keeps a weak table's size after GC (~0.5 MB each).
+ */
+class Stamp {
+  constructor(target: object) {
+    // Returning the target makes the subclass's private field land on it.
+    return target;
+  }
+}
+class ViewSlot extends Stamp {
+  #state: ViewState;
+  constructor(view: object, state: ViewState) {
+    super(view);
+    this.#state = state;
+  }
+  static stateOf(value: object): ViewState | undefined {
+    return #state in value ? (value as ViewSlot).#state : undefined;
+  }
+}
 
 export function createView(): { view: Record<string, unknown>; state: ViewState } {
   const view = Object.create(null) as Record<string, unknown>;
   Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
   const calls = Object.create(view) as Record<string, unknown>;
   const state: ViewState = { staging: false, defined: new Map(), names: undefined, calls, callTargets: new Map(), holders: 0, ended: false };
-  states.set(view, state);
-  companions.set(view, calls);
+  new ViewSlot(view, state);
   return { view, state };
 }
 
 export function viewState(view: object): ViewState {
-  const state = states.get(view);
+  const state = ViewSlot.stateOf(view);
   if (!state) throw new Error('not a namespace view');
   return state;
 }
@@ -62,7 +79,7 @@ export function viewState(view: object): ViewState {
  * companion, or the namespace itself (a package, a CommonJS view, a value).
  */
 export function callCompanion(namespace: unknown): unknown {
-  return namespace !== null && typeof namespace === 'object' ? (companions.get(namespace) ?? namespace) : namespace;
+  return namespace !== null && typeof namespace === 'object' ? (ViewSlot.stateOf(namespace)?.calls ?? namespace) : namespace;
 }
 
 /** Define `name` as a data property (skipped when it already holds `value`). */

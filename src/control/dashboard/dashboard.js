@@ -60,6 +60,11 @@ function fmtDuration(seconds) {
 function shortList(items, max = 2) {
   return items.length <= max + 1 ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
+/** The first `max` of the names an event lists, and how many there were in all (`total`: the event's count). */
+function countedList(items, total = items.length, max = 2) {
+  const all = Math.max(total ?? 0, items.length);
+  return all <= max + 1 ? items.slice(0, all).join(', ') : `${items.slice(0, max).join(', ')} and ${all - max} more`;
+}
 function toast(message) {
   const el = $('toast');
   el.textContent = message;
@@ -167,8 +172,10 @@ function entryNode(type, d, at) {
     h('div', { class: 'entry-head' }, h('span', { class: 'badge', text: badge }), d.id !== undefined ? h('span', { class: 'entry-id', text: `#${d.id}` }) : null, h('span', { class: 'entry-files', title: (d.files ?? []).join('\n'), text: files }), h('time', { text: fmtClock(at) })),
   );
   if (kind === 'committed') {
-    const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4);
-    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${d.rerun.map((r) => r.path).join(', ')} (state reset)` : ''));
+    // Events name the first few modules and count them all (updatedCount, rerunCount).
+    const updated = countedList(d.updated.map((u) => `${u.path}@v${u.version}`), d.updatedCount, 4);
+    const rerun = countedList(d.rerun.map((r) => r.path), d.rerunCount, 4);
+    li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${rerun} (state reset)` : ''));
     li.append(phasesNode(d.timings));
   } else if (kind === 'failed') {
     const e = d.error;
