@@ -60,6 +60,7 @@ export class ModuleNode {
   #cjsLive: unknown;
   #cjsStaging: unknown;
   readonly #forwarders = new Map<string, StableFunction>();
+  readonly #readThroughs = new Map<string, () => unknown>();
   readonly #classVersions = new Map<string, WeakRef<object>[]>();
 
   constructor(id: string) {
@@ -123,7 +124,19 @@ export class ModuleNode {
     const at = this.#views.findIndex((ref) => ref.deref() === view);
     if (at < 0) return;
     this.#views.splice(at, 1);
-    retireView(view, state, this.live);
+    retireView(view, state, (value) => typeof value === 'function' && this.#isForwarder(value), (name) => this.#readThrough(name));
+  }
+
+  /** One getter per export name for every retired view of this node: reads `live`. */
+  #readThrough(name: string): () => unknown {
+    let getter = this.#readThroughs.get(name);
+    if (!getter) this.#readThroughs.set(name, (getter = () => this.live[name]));
+    return getter;
+  }
+
+  #isForwarder(value: unknown): boolean {
+    for (const forwarder of this.#forwarders.values()) if (forwarder === value) return true;
+    return false;
   }
 
   /** Refresh the open transaction's namespace (its staged version finished evaluating). */

@@ -132,11 +132,14 @@ export function removeStale(view: Record<string, unknown>, state: ViewState, nam
  * values, and a direct call through its companion reaches the current function), and it is
  * never synced again. Without this, every commit synced every view of every earlier
  * transaction until the garbage collector cleared them: a burst of re-runs of 1,000 modules
- * made each commit slower than the one before.
+ * made each commit slower than the one before. Getters (`let` exports) read the committed
+ * version already and stable forwarders follow every version: only other values are
+ * redefined, each as the node's one read-through getter for that name (`readThrough`).
  */
-export function retireView(view: Record<string, unknown>, state: ViewState, live: Record<string, unknown>): void {
-  for (const name of state.defined.keys()) {
-    Object.defineProperty(view, name, { get: () => live[name], enumerable: true, configurable: true });
+export function retireView(view: Record<string, unknown>, state: ViewState, follows: (value: unknown) => boolean, readThrough: (name: string) => () => unknown): void {
+  for (const [name, value] of state.defined) {
+    if (value === GETTER || follows(value)) continue;
+    Object.defineProperty(view, name, { get: readThrough(name), enumerable: true, configurable: true });
   }
   for (const name of state.callTargets.keys()) delete state.calls[name];
   state.callTargets.clear();
