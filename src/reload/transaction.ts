@@ -19,6 +19,10 @@ import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 import { validate } from './validate-phase.ts';
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
 import { nextAttempt, withPending, type Outcome } from './isolate.ts';
+import { setImmediate } from 'node:timers';
+
+/** Node's own setImmediate (not the one a module's resource scope records). */
+const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
 
 export type { TransactionDeps } from './transaction-state.ts';
 
@@ -85,6 +89,11 @@ export async function prepareTransaction(deps: TransactionDeps, request: Normali
         const thrown = await startFailure(deps, seen);
         if (thrown !== undefined) return revertStart(deps, tx, previous, thrown);
       }
+      // One turn of the event loop before the replaced versions are disposed: requests that
+      // queued while the transaction ran are answered by the new code now, not after the
+      // disposal of every replaced version (a 1,000-module re-run disposes 1,000). Old code
+      // still in flight drains meanwhile, as DESIGN.md says it may.
+      await nextTurn();
       return finalize(deps, tx, replaced);
     },
     async abort(reason = 'aborted by the caller') {
