@@ -14,6 +14,8 @@ import { createView, GETTER, defineGetter, defineValue, removeStale, retireView,
 import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 const NO_NAMES: readonly string[] = [];
+/** A class's list of older versions is pruned of collected ones when it reaches this length. */
+const PRUNE_CLASS_REFS_AT = 16;
 
 /** What a namespace shows, by index of `names`: a data value or GETTER, and the direct-call target. */
 interface Plan {
@@ -238,8 +240,9 @@ export class ModuleNode {
       const versions = this.#classVersions.get(name) ?? [];
       if (versions.length > 0) patchClassVersions(versions, value, !sameCode);
       versions.push(new WeakRef(value));
-      // Keep the list short: refs of collected classes are dropped.
-      this.#classVersions.set(name, versions.filter((r) => r.deref() !== undefined));
+      // Keep the list short: refs of collected classes are dropped, now and then (a deref keeps its
+      // class alive until the job ends, and 1,000 re-run modules deref'd every ref at every commit).
+      this.#classVersions.set(name, versions.length < PRUNE_CLASS_REFS_AT ? versions : versions.filter((r) => r.deref() !== undefined));
     }
     version.classesRemembered = true;
   }
