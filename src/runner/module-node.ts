@@ -14,8 +14,8 @@ import { createView, GETTER, defineGetter, defineValue, removeStale, retireView,
 import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 const NO_NAMES: readonly string[] = [];
-/** A class's list of older versions is pruned of collected ones when it reaches this length. */
-const PRUNE_CLASS_REFS_AT = 16;
+/** A class's list of older versions is pruned of collected ones when it reaches this length (a few dead refs per class at most). */
+const PRUNE_CLASS_REFS_AT = 4;
 
 /** What a namespace shows, by index of `names`: a data value or GETTER, and the direct-call target. */
 interface Plan {
