@@ -11,7 +11,7 @@ import type { ModuleVersion } from './module-version.ts';
 // Files that type both import them from here.
 export { ModuleVersion, type VersionStatus } from './module-version.ts';
 import { createView, GETTER, defineGetter, defineValue, removeStale, retireView, setCallTarget, viewState, type ViewState } from './namespace-view.ts';
-import { createStableFunction, isClass, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
+import { createStableFunction, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
 
 const NO_NAMES: readonly string[] = [];
 /** A class's list of older versions is pruned of collected ones when it reaches this length (a few dead refs per class at most). */
