@@ -62,7 +62,6 @@ export class ModuleNode {
   #cjsLive: unknown;
   #cjsStaging: unknown;
   readonly #forwarders = new Map<string, StableFunction>();
-  readonly #readThroughs = new Map<string, () => unknown>();
   readonly #classVersions = new Map<string, WeakRef<object>[]>();
 
   constructor(id: string) {
@@ -126,14 +125,7 @@ export class ModuleNode {
     const at = this.#views.findIndex((ref) => ref.deref() === view);
     if (at < 0) return;
     this.#views.splice(at, 1);
-    retireView(view, state, (value) => typeof value === 'function' && this.#isForwarder(value), (name) => this.#readThrough(name));
-  }
-
-  /** One getter per export name for every retired view of this node: reads `live`. */
-  #readThrough(name: string): () => unknown {
-    let getter = this.#readThroughs.get(name);
-    if (!getter) this.#readThroughs.set(name, (getter = () => this.live[name]));
-    return getter;
+    retireView(view, state, (value) => typeof value === 'function' && this.#isForwarder(value), this.live);
   }
 
   #isForwarder(value: unknown): boolean {

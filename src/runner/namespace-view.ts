@@ -127,20 +127,21 @@ export function removeStale(view: Record<string, unknown>, state: ViewState, nam
 }
 
 /**
- * A view of an ended transaction that no live version holds any more: from now on each of
- * its names reads `live` (a closure of an old version that escaped still sees current
- * values, and a direct call through its companion reaches the current function), and it is
- * never synced again. Without this, every commit synced every view of every earlier
- * transaction until the garbage collector cleared them: a burst of re-runs of 1,000 modules
- * made each commit slower than the one before. Getters (`let` exports) read the committed
- * version already and stable forwarders follow every version: only other values are
- * redefined, each as the node's one read-through getter for that name (`readThrough`).
+ * A view of an ended transaction that no live version holds any more: from now on it reads
+ * through `live` (a closure of an old version that escaped still sees current values, and a
+ * direct call through its companion reaches the current function), and it is never synced
+ * again. Without this, every commit synced every view of every earlier transaction until the
+ * garbage collector cleared them: a burst of re-runs of 1,000 modules made each commit slower
+ * than the one before. Getters (`let` exports) read the committed version already and stable
+ * forwarders follow every version: they stay. Any other value is deleted, and `live` becomes
+ * the view's prototype, so the name reads the current value (`name in ns` still holds; only
+ * `Object.keys` of a retired view leaves such names out).
  */
-export function retireView(view: Record<string, unknown>, state: ViewState, follows: (value: unknown) => boolean, readThrough: (name: string) => () => unknown): void {
+export function retireView(view: Record<string, unknown>, state: ViewState, follows: (value: unknown) => boolean, live: Record<string, unknown>): void {
   for (const [name, value] of state.defined) {
-    if (value === GETTER || follows(value)) continue;
-    Object.defineProperty(view, name, { get: readThrough(name), enumerable: true, configurable: true });
+    if (value !== GETTER && !follows(value)) delete view[name];
   }
+  Object.setPrototypeOf(view, live);
   for (const name of state.callTargets.keys()) delete state.calls[name];
   state.callTargets.clear();
   state.defined.clear();
