@@ -72,7 +72,9 @@ async function measureSize(peer: Peer, modules: number, withMemory: boolean): Pr
     const app = generateApp(join(dir, 'app'), modules, { weights: true, ...(peer.accept ? { accept: peer.accept } : {}) });
     linkNodeModules(app.dir);
     peer.prepare?.(app.dir);
-    const session = new PeerSession(peer, app, await freePort());
+    // A save not served in 5 s (10 s in full mode) is lost: the slowest peer serves in ~0.5–3.5 s at
+    // 1,000 modules, and a peer that loses saves spent most of quick mode waiting out its losses.
+    const session = new PeerSession(peer, app, await freePort(), quick ? 5_000 : 10_000);
     const cold: number[] = [];
     const warm: number[] = [];
     for (let i = 0; i < plan.starts; i++) {

@@ -10,12 +10,8 @@ import { renderLeaf, renderShared, type GeneratedApp } from '../fixtures/generat
 import { HttpClient, spawnServer, stopTree } from '../lib/util.ts';
 import type { Peer } from './peers.ts';
 
-/**
- * How long one edit may take to be served before it counts as lost: 10 s, 5 s in quick mode
- * (the slowest peer serves in ~0.5–3.5 s at 1,000 modules; a peer that loses saves spent most
- * of quick mode's time waiting out its losses).
- */
-export const EDIT_TIMEOUT_MS = process.argv.includes('--quick') ? 5_000 : 10_000;
+/** How long one edit may take to be served before it counts as lost (by default). */
+export const EDIT_TIMEOUT_MS = 10_000;
 
 export interface EditResult {
   /** write → first response with the new content, ms; undefined: lost */
@@ -31,18 +27,18 @@ export class PeerSession {
   readonly mods: number;
   #child: ChildProcess | undefined;
   #client: HttpClient | undefined;
-  /** Rewrites a module's content for this peer's app (e.g. TypeScript → JavaScript). */
-  readonly #render: (content: string) => string;
+  /** How long one edit may take to be served before it counts as lost. */
+  readonly #editTimeoutMs: number;
   #rev = 0;
   #leaf = 0;
   stderr: string[] = [];
 
-  constructor(peer: Peer, app: GeneratedApp, port: number, render: (content: string) => string = (c) => c) {
+  constructor(peer: Peer, app: GeneratedApp, port: number, editTimeoutMs = EDIT_TIMEOUT_MS) {
     this.peer = peer;
     this.app = app;
     this.port = port;
     this.mods = app.modules - 3;
-    this.#render = render;
+    this.#editTimeoutMs = editTimeoutMs;
   }
 
   get client(): HttpClient {
@@ -79,7 +75,7 @@ export class PeerSession {
   }
 
   write(file: string, content: string): void {
-    writeFileSync(file, this.#render(content));
+    writeFileSync(file, content);
   }
 
   /** Edit the leaf (only the entry imports it) and wait for /leaf to serve it. */
@@ -145,7 +141,7 @@ export class PeerSession {
 
   /** Poll until the body is `expected` (exactly, or containing it). */
   async #until(path: string, expected: string, t0: number, exact = false): Promise<EditResult> {
-    const deadline = t0 + EDIT_TIMEOUT_MS;
+    const deadline = t0 + this.#editTimeoutMs;
     let errors = 0;
     while (performance.now() < deadline) {
       try {

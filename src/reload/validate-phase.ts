@@ -10,7 +10,7 @@ import { importLocation } from '../runner/import-location.ts';
 import type { ModuleNode, ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
-import { exportNamesOnce, namespaceWarnings, validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
+import { namespaceWarnings, validateExportKinds, validateImports, type ValidationContext } from './validate.ts';
 
 export async function validate(deps: TransactionDeps, tx: TransactionState): Promise<void> {
   const { registry, root, clock } = deps;
@@ -27,7 +27,7 @@ export async function validate(deps: TransactionDeps, tx: TransactionState): Pro
   for (const version of staged) {
     // Imports that resolved before still resolve when no export name was removed.
     const current = version.node.current;
-    if (current && current.status === 'evaluated' && !replacedEarly(current) && keepsExportNames(ctx, current, version)) continue;
+    if (current && current.status === 'evaluated' && !replacedEarly(current) && keepsExportNames(current, version)) continue;
     for (const importer of version.node.importers) {
       if (!importer.staged && importer.current) validateImports(importer.current, ctx);
     }
@@ -49,12 +49,12 @@ export async function validate(deps: TransactionDeps, tx: TransactionState): Pro
 }
 
 function validationContext(registry: ModuleRegistry, root: string): ValidationContext {
-  return { resolver: registry.resolver, root, frameFor: (location) => registry.frameFor(location), after: (node) => node.staged ?? node.current, exportNames: exportNamesOnce() };
+  return { resolver: registry.resolver, root, frameFor: (location) => registry.frameFor(location), after: (node) => node.staged ?? node.current };
 }
 
-function keepsExportNames(ctx: ValidationContext, before: ModuleVersion, after: ModuleVersion): boolean {
-  const next = ctx.exportNames(after);
-  for (const name of ctx.exportNames(before)) if (!next.has(name)) return false;
+function keepsExportNames(before: ModuleVersion, after: ModuleVersion): boolean {
+  const next = after.exportNameSet();
+  for (const name of before.exportNameSet()) if (!next.has(name)) return false;
   return true;
 }
 

@@ -16,18 +16,6 @@ export interface ValidationContext {
   frameFor(location: { file: string; line: number; column: number } | undefined): string | undefined;
   /** The version of a node that will be current after the commit. */
   after(node: ModuleNode): ModuleVersion | undefined;
-  /** A version's export names, read once per transaction (a 1,000-module re-run asks thousands of times). */
-  exportNames(version: ModuleVersion): ReadonlySet<string>;
-}
-
-/** The `exportNames` of a validation context: a version's names do not change while it is validated. */
-export function exportNamesOnce(): (version: ModuleVersion) => ReadonlySet<string> {
-  const known = new Map<ModuleVersion, ReadonlySet<string>>();
-  return (version) => {
-    let names = known.get(version);
-    if (!names) known.set(version, (names = version.exportNameSet()));
-    return names;
-  };
 }
 
 export function validateImports(importer: ModuleVersion, ctx: ValidationContext): void {
@@ -43,7 +31,7 @@ export function validateImports(importer: ModuleVersion, ctx: ValidationContext)
     }
     const version = target ? ctx.after(target) : undefined;
     if (!target || !version || version.isCommonJs) continue;
-    const names = ctx.exportNames(version);
+    const names = version.exportNameSet();
     // Only named imports are required, as Node's linker requires them. A member read off a
     // namespace (`ns.x`, `typeof ns.x`) may be probed for and is never a failure (see namespaceWarnings).
     for (const name of record.names) {
@@ -70,8 +58,8 @@ export function namespaceWarnings(changed: readonly ModuleVersion[], ctx: Valida
   for (const instance of changed) {
     const before = instance.node.current;
     if (!before || before === instance || instance.isCommonJs) continue;
-    const now = ctx.exportNames(instance);
-    const removed = [...ctx.exportNames(before)].filter((n) => !now.has(n));
+    const now = instance.exportNameSet();
+    const removed = [...before.exportNameSet()].filter((n) => !now.has(n));
     if (removed.length === 0) continue;
     const readers = new Set<ModuleVersion>();
     for (const importer of instance.node.importers) {
@@ -107,8 +95,8 @@ function resolvesTo(ctx: ValidationContext, specifier: string, from: string, tar
 
 export function validateExportKinds(before: ModuleVersion, after: ModuleVersion, ctx: ValidationContext): void {
   const { root } = ctx;
-  const afterNames = ctx.exportNames(after);
-  for (const name of ctx.exportNames(before)) {
+  const afterNames = after.exportNameSet();
+  for (const name of before.exportNameSet()) {
     const old = before.rawExport(name);
     if (typeof old !== 'function' || !afterNames.has(name)) continue;
     const next = after.rawExport(name);

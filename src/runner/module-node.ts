@@ -125,12 +125,7 @@ export class ModuleNode {
     const at = this.#views.findIndex((ref) => ref.deref() === view);
     if (at < 0) return;
     this.#views.splice(at, 1);
-    retireView(view, state, (value) => typeof value === 'function' && this.#isForwarder(value), this.live);
-  }
-
-  #isForwarder(value: unknown): boolean {
-    for (const forwarder of this.#forwarders.values()) if (forwarder === value) return true;
-    return false;
+    retireView(view, state, this.live);
   }
 
   /** Refresh the open transaction's namespace (its staged version finished evaluating). */
@@ -199,7 +194,7 @@ export class ModuleNode {
     if (!forwarder) {
       forwarder = createStableFunction(value as (...args: unknown[]) => unknown, version.calls);
       this.#forwarders.set(name, forwarder);
-    } else if (version === this.current && !version.constantExports.has(name) && targetOf(forwarder) !== value) {
+    } else if (!version.constantExports.has(name) && targetOf(forwarder) !== value) {
       // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
       retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
     }

@@ -55,6 +55,12 @@ export interface RegistryOptions {
   onHotCallbackError(error: HotswapError): void;
 }
 
+interface ExternalImport {
+  pending: Promise<unknown>;
+  /** Set once `pending` resolved. */
+  loaded?: { namespace: unknown };
+}
+
 /** Old versions' script names kept mapped for stack traces of calls still in flight. */
 const MAPS_KEPT_PER_MODULE = 4;
 
@@ -62,9 +68,8 @@ export class ModuleRegistry {
   readonly graph: ModuleGraph;
   readonly #options: RegistryOptions;
   readonly #events = new Map<string, Set<EventCallback>>();
-  readonly #externals = new Map<string, Promise<unknown>>();
-  /** Packages and builtins whose import has resolved: later imports bind without waiting. */
-  readonly #loadedExternals = new Map<string, { namespace: unknown }>();
+  /** Packages and builtins by URL: their import, and its namespace once resolved (later imports bind without waiting). */
+  readonly #externals = new Map<string, ExternalImport>();
   readonly #scripts = new Map<ModuleNode, string[]>();
   /** Versions whose namespace a cycle handed out while they evaluated. */
   readonly #readEarly = new WeakSet<ModuleVersion>();
@@ -241,8 +246,8 @@ export class ModuleRegistry {
         if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
         return namespace;
       };
-      const loaded = this.#loadedExternals.get(resolved.url);
-      return loaded !== undefined ? check(loaded.namespace) : this.#importExternal(resolved.url).then(check);
+      const external = this.#importExternal(resolved.url);
+      return external.loaded ? check(external.loaded.namespace) : external.pending.then(check);
     }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
@@ -342,14 +347,14 @@ export class ModuleRegistry {
     }
   }
 
-  #importExternal(url: string): Promise<unknown> {
-    let pending = this.#externals.get(url);
-    if (!pending) {
-      pending = outsideScopes(() => import(url));
-      this.#externals.set(url, pending);
-      pending.then((namespace) => this.#loadedExternals.set(url, { namespace }), () => this.#externals.delete(url));
+  #importExternal(url: string): ExternalImport {
+    let external = this.#externals.get(url);
+    if (!external) {
+      const created: ExternalImport = { pending: outsideScopes(() => import(url)) };
+      created.pending.then((namespace) => (created.loaded = { namespace }), () => this.#externals.delete(url));
+      this.#externals.set(url, (external = created));
     }
-    return pending;
+    return external;
   }
 
 

@@ -8,14 +8,16 @@
  * kind changed: a 1,000-module re-run changes few of them (issue 12).
  *
  * Its call companion serves direct calls of a named import (`f()`): the transform
- * makes the callee read the companion (src/transform/runner-fixups.ts), whose own properties are the committed
- * functions themselves, and whose prototype is the view (every other name reads
- * through). A direct call then reaches the current code as V8 would call a plain
+ * makes the callee read the companion (src/transform/runner-fixups.ts), whose own
+ * properties are the committed functions themselves, and whose prototype is the view
+ * (every other name reads through). A direct call then reaches the current code as V8 would call a plain
  * function (inlined, no forwarder), while a value that escapes (`router.get('/',
  * f)`) is still read from the view: the stable forwarder. A version whose calls
  * are watched (probation) puts its forwarder there instead, so its calls and
  * errors are counted.
  */
+
+import { isStableFunction } from './stable-function.ts';
 
 /** Marks a property defined as a getter (reads the version at use time). */
 export const GETTER: unique symbol = Symbol('getter');
@@ -27,10 +29,8 @@ export interface ViewState {
   readonly defined: Map<string, unknown>;
   /** The export-name list of the last sync (the same array while the version is the same). */
   names: readonly string[] | undefined;
-  /** The call companion. */
+  /** The call companion: its own properties are the functions direct calls run (see setCallTarget). */
   readonly calls: Record<string, unknown>;
-  /** Its own properties: name → function called. */
-  readonly callTargets: Map<string, unknown>;
   /** Versions that imported through this view and are not disposed yet (a staging view's importers). */
   holders: number;
   /** Its transaction ended: it shows the committed version, like `live`. */
@@ -63,7 +63,7 @@ export function createView(): { view: Record<string, unknown>; state: ViewState 
   const view = Object.create(null) as Record<string, unknown>;
   Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
   const calls = Object.create(view) as Record<string, unknown>;
-  const state: ViewState = { staging: false, defined: new Map(), names: undefined, calls, callTargets: new Map(), holders: 0, ended: false };
+  const state: ViewState = { staging: false, defined: new Map(), names: undefined, calls, holders: 0, ended: false };
   new ViewSlot(view, state);
   return { view, state };
 }
@@ -99,17 +99,12 @@ export function defineGetter(view: Record<string, unknown>, state: ViewState, na
 
 /** What a direct call of `name` calls (undefined: read through to the view). */
 export function setCallTarget(state: ViewState, name: string, target: unknown): void {
-  const had = state.callTargets.get(name);
-  if (target === undefined) {
-    if (had === undefined) return;
-    delete state.calls[name];
-    state.callTargets.delete(name);
-    return;
-  }
+  const { calls } = state;
+  const had = Object.hasOwn(calls, name) ? calls[name] : undefined;
   if (had === target) return;
-  if (had !== undefined) state.calls[name] = target;
-  else Object.defineProperty(state.calls, name, { value: target, writable: true, enumerable: false, configurable: true });
-  state.callTargets.set(name, target);
+  if (target === undefined) delete calls[name];
+  else if (had !== undefined) calls[name] = target;
+  else Object.defineProperty(calls, name, { value: target, writable: true, enumerable: false, configurable: true });
 }
 
 /** Drop the properties whose names the version no longer exports. */
@@ -133,16 +128,15 @@ export function removeStale(view: Record<string, unknown>, state: ViewState, nam
  * again. Without this, every commit synced every view of every earlier transaction until the
  * garbage collector cleared them: a burst of re-runs of 1,000 modules made each commit slower
  * than the one before. Getters (`let` exports) read the committed version already and stable
- * forwarders follow every version: they stay. Any other value is deleted, and `live` becomes
+ * forwarders (any module's) follow every version: they stay. Any other value is deleted, and `live` becomes
  * the view's prototype, so the name reads the current value (`name in ns` still holds; only
  * `Object.keys` of a retired view leaves such names out).
  */
-export function retireView(view: Record<string, unknown>, state: ViewState, follows: (value: unknown) => boolean, live: Record<string, unknown>): void {
+export function retireView(view: Record<string, unknown>, state: ViewState, live: Record<string, unknown>): void {
   for (const [name, value] of state.defined) {
-    if (value !== GETTER && !follows(value)) delete view[name];
+    if (value !== GETTER && !isStableFunction(value)) delete view[name];
   }
   Object.setPrototypeOf(view, live);
-  for (const name of state.callTargets.keys()) delete state.calls[name];
-  state.callTargets.clear();
+  for (const name of Object.getOwnPropertyNames(state.calls)) delete state.calls[name];
   state.defined.clear();
 }

@@ -110,6 +110,11 @@ export function retarget(forwarder: StableFunction, target: AnyFunction, stats?:
   }
 }
 
+/** Whether `value` is a stable forwarder (of any module): it follows every version by itself. */
+export function isStableFunction(value: unknown): boolean {
+  return typeof value === 'function' && targets.has(value);
+}
+
 /** The function a forwarder calls now. */
 export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
   return targets.get(forwarder);

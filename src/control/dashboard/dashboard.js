@@ -56,14 +56,15 @@ function fmtDuration(seconds) {
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
-/** `a, b and 5 more`: a reload of everything would otherwise list every module. */
-function shortList(items, max = 2) {
-  return items.length <= max + 1 ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
-/** The first `max` of the names an event lists, and how many there were in all (`total`: the event's count). */
-function countedList(items, total = items.length, max = 2) {
+/**
+ * `a, b and 5 more`: a reload of everything would otherwise list every module. `total`: how many
+ * there were in all, when an event names only some (its updatedCount, rerunCount).
+ */
+function shortList(items, max = 2, total = items.length) {
   const all = Math.max(total ?? 0, items.length);
-  return all <= max + 1 ? items.slice(0, all).join(', ') : `${items.slice(0, max).join(', ')} and ${all - max} more`;
+  if (all <= max + 1 && items.length === all) return items.join(', ');
+  const shown = Math.min(max, items.length);
+  return `${items.slice(0, shown).join(', ')} and ${all - shown} more`;
 }
 function toast(message) {
   const el = $('toast');
@@ -173,8 +174,8 @@ function entryNode(type, d, at) {
   );
   if (kind === 'committed') {
     // Events name the first few modules and count them all (updatedCount, rerunCount).
-    const updated = countedList(d.updated.map((u) => `${u.path}@v${u.version}`), d.updatedCount, 4);
-    const rerun = countedList(d.rerun.map((r) => r.path), d.rerunCount, 4);
+    const updated = shortList(d.updated.map((u) => `${u.path}@v${u.version}`), 4, d.updatedCount);
+    const rerun = shortList(d.rerun.map((r) => r.path), 4, d.rerunCount);
     li.append(h('div', { class: 'entry-detail' }, 'updated ', h('span', { class: 'mono', text: updated || '—' }), d.rerun.length ? ` · re-ran ${rerun} (state reset)` : ''));
     li.append(phasesNode(d.timings));
   } else if (kind === 'failed') {
