@@ -10,7 +10,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
-import { assertOwnedFile, ensureStateDir, FILE_MODE, stateDirOf, writeFileAtomic } from '../shared/state-dir.ts';
+import { writeFileAtomic } from '../shared/atomic-write.ts';
+import { assertOwnedFile, ensureStateDir, FILE_MODE, stateDirOf } from '../shared/state-dir.ts';
 
 export interface ControlInfo {
   pid: number;

@@ -5,9 +5,10 @@
  * code; and whatever hotswap reads back from it must be the user's own and
  * writable by nobody else, or it is refused.
  */
-import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 
 export const STATE_DIR_NAME = '.hotswap';
 export const DIR_MODE = 0o700;
@@ -56,19 +57,6 @@ export function assertOwnedFile(path: string, kind: 'file' | 'directory' = 'file
 }
 
 /** Write beside, then rename: a reader never sees half a file; the temp file never outlives a failure. */
-export function writeFileAtomic(file: string, content: string | Uint8Array, mode: number = FILE_MODE): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, content, { mode });
-    chmodSync(temp, mode); // the umask may have narrowed or widened what open() set: make it exact
-    renameSync(temp, file);
-  } catch (error) {
-    // A temp token file left behind would hold a live token.
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
 function ensureDir(dir: string): void {
   const existing = lstatOrUndefined(dir);
   if (existing === undefined) {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { ERROR_CODES, HotswapError, serializeError, type SerializedError } from '../errors.ts';
 import type { ReloadResult } from '../reload/reload-result.ts';
 import { sha256 } from '../shared/hash.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../shared/atomic-write.ts';
 import type { Impact, VersionCalls } from './impact.ts';
 import { resolveProjectModule } from './project-path.ts';
 import type { VersionService } from './version-service.ts';
