@@ -33,9 +33,10 @@ function inotifyCount(pid: number): number {
 for (const enabled of [false, true]) {
   test(`HOTSWAP_ENABLED=${enabled}: ${enabled ? 'watcher, control server and .hotswap/ (the control case)' : 'no watcher, no control server, no .hotswap/ writes'}`, { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
     const p = createProject({ 'src/message.ts': `export const message = 'v1';\n`, 'src/main.ts': SERVER });
-    t.after(() => p.cleanup());
     const cli = startCli(['run', 'src/main.ts'], { cwd: p.dir, env: { HOTSWAP_ENABLED: String(enabled) } });
+    // after hooks run in the order they were added: the process stops before its files go
     t.after(() => cli.stop());
+    t.after(() => p.cleanup());
     const listening = await cli.waitForLine('stdout', /^listening on /);
     const base = listening.slice('listening on '.length);
     assert.equal(await (await fetch(base)).text(), 'v1');

@@ -67,9 +67,10 @@ test('a 5 MB error line: stderr lines, /api/status and /api/events/recent stay s
     ].join('\n'),
     'src/lib.ts': "export const value = (): string => 'v1';\n",
   });
-  t.after(() => p.cleanup());
   const cli = startCli(['run', 'src/main.ts'], { cwd: p.dir });
+  // after hooks run in the order they were added: the process stops before its files go
   t.after(() => cli.stop());
+  t.after(() => p.cleanup());
   const port = Number((await cli.waitForLine('stdout', /^port \d+/)).slice(5));
   await cli.waitForLine('stderr', /control http/);
   const info = JSON.parse(readFileSync(join(p.dir, '.hotswap', 'control.json'), 'utf8')) as { url: string };
@@ -104,9 +105,9 @@ test('a 5 MB error line: stderr lines, /api/status and /api/events/recent stay s
 
 test('a module that throws a 5 MB message of path-like text fails its reload, located, without hanging the process', async (t) => {
   const p = createProject({ 'main.ts': "import { v } from './lib.ts';\nexport const read = (): string => v;\n", 'lib.ts': "export const v = 'v1';\n" });
-  t.after(() => p.cleanup());
   const runtime = createRuntime({ root: p.dir, cacheDir: false, watch: false });
   t.after(() => runtime.close());
+  t.after(() => p.cleanup());
   await runtime.import('main.ts');
   // base64-like and path-like text: no spaces, many slashes (stack-trace regexes backtracked quadratically over it)
   for (const text of ['/a'.repeat(MB5 / 4), 'z'.repeat(MB5), 'x?v=1'.repeat(MB5 / 10)]) {

@@ -24,7 +24,6 @@ const mode = (path: string): number => statSync(path).mode & 0o777;
 
 test('under umask 000, hotswap run makes .hotswap/ 0700 and its files 0600, with a .gitignore of *', async (t) => {
   const p = createProject({ 'main.ts': "console.log('ready');\nsetInterval(() => {}, 1000);\n" });
-  t.after(() => p.cleanup());
   const previous = process.umask(0o000);
   let cli;
   try {
@@ -32,7 +31,9 @@ test('under umask 000, hotswap run makes .hotswap/ 0700 and its files 0600, with
   } finally {
     process.umask(previous);
   }
+  // after hooks run in the order they were added: the process stops before its files go
   t.after(() => cli.stop());
+  t.after(() => p.cleanup());
   await cli.waitForLine('stderr', /control http/);
   const dir = join(p.dir, '.hotswap');
   assert.equal(mode(dir), 0o700, '.hotswap/');
@@ -45,7 +46,6 @@ test('under umask 000 without the control server, whatever creates .hotswap/ (he
   const cacheDir = mkdtempSync(join(tmpdir(), 'hotswap-cache-elsewhere-'));
   t.after(() => rmSync(cacheDir, { recursive: true, force: true }));
   const p = createProject({ 'main.ts': "import { v } from './dep.ts';\nconsole.log('ready', v);\nsetInterval(() => {}, 1000);\n", 'dep.ts': "export const v = 1;\n" });
-  t.after(() => p.cleanup());
   const previous = process.umask(0o000);
   let cli;
   try {
@@ -55,6 +55,7 @@ test('under umask 000 without the control server, whatever creates .hotswap/ (he
     process.umask(previous);
   }
   t.after(() => cli.stop());
+  t.after(() => p.cleanup());
   await cli.waitForLine('stdout', /ready/);
   await cli.stop(); // the cache is flushed on close
   const dir = join(p.dir, '.hotswap');
