@@ -80,6 +80,9 @@ test('50 saves to one file in a burst: every committed reload serves a later sav
     await new Promise((r) => setTimeout(r, 2));
   }
   await waitFor(() => main.run() === 'save 50 bob', 20_000, 'the last save to be serving');
+  // The new code serves from its commit; its reload is reported when the transaction ends (the
+  // replaced version is disposed a turn later): wait for that before reading the reports.
+  await rt.settled();
   t.diagnostic(`reloads for 50 saves: ${results.length} (${served.length} committed)`);
   assert.ok(served.length >= 1);
   assert.equal(served.at(-1), 50, 'the last committed reload serves the last save');
@@ -89,9 +92,10 @@ test('50 saves to one file in a burst: every committed reload serves a later sav
 });
 
 test('an editor atomic save (write temp, rename over) is one change', async (t) => {
-  const { p, main, results } = await start(t);
+  const { p, rt, main, results } = await start(t);
   p.writeAtomic('src/greet.ts', files['src/greet.ts'].replace('hello', 'atomic'));
   await waitFor(() => main.run() === 'atomic bob', 20_000, 'the atomic save to be serving');
+  await rt.settled();
   assert.equal(results.filter((r) => r.status === 'failed').length, 0, JSON.stringify(results.map((r) => r.status)));
 });
 
