@@ -49,7 +49,7 @@ export const PEERS: Peer[] = [
   {
     name: 'hotswap',
     kind: 'in-process',
-    args: () => [hotswapScript(), 'run', 'src/main.ts'],
+    args: () => [hotswapScript(), 'run', ...(process.env['HOTSWAP_BENCH_FLAGS']?.split(' ') ?? []), 'src/main.ts'],
     caches: () => ['.hotswap/cache'],
   },
   {
