@@ -18,6 +18,7 @@ export const ESM_PARAMS = [
   '__hotswap_version__',
   '__hotswap_link__',
   '__hotswap_calls__',
+  '__hotswap_rebind__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;

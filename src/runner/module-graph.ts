@@ -7,6 +7,7 @@
  * sources.
  */
 import { ModuleNode, type ModuleVersion } from './module-node.ts';
+import { committedView } from './staging-view.ts';
 
 export class ModuleGraph {
   readonly #nodes = new Map<string, ModuleNode>();
@@ -84,6 +85,8 @@ export class ModuleGraph {
       for (const dep of version.imports.values()) dep.importers.add(node);
       node.current = version;
       node.staged = undefined;
+      // Its import bindings read the committed namespaces from now on, not this transaction's.
+      if (version.stagingContext) version.rebind?.(committedView);
       version.stagingContext = undefined;
       node.adopt(version, old);
       node.syncViews();
@@ -121,6 +124,7 @@ export class ModuleGraph {
     const node = linked.node;
     for (const dep of linked.imports.values()) dep.importers.delete(node);
     for (const dep of restored.imports.values()) dep.importers.add(node);
+    restored.rebind?.(committedView);
     node.adopt(restored, linked);
     node.syncViews();
   }

@@ -10,19 +10,11 @@ import type { ModuleVersion } from './module-version.ts';
 
 // Files that type both import them from here.
 export { ModuleVersion, type VersionStatus } from './module-version.ts';
-import { createView, GETTER, defineGetter, defineValue, removeStale, retireView, setCallTarget, viewState, type ViewState } from './namespace-view.ts';
-import { createStableFunction, retarget, patchClassVersions, targetOf, type StableFunction } from './stable-function.ts';
+import { createView, GETTER, defineGetter, defineValue, removeStale, setCallTarget, viewState } from './namespace-view.ts';
+import { createStagingView, endStagingView } from './staging-view.ts';
+import { ClassLineage, createForwarder, createStableFunction, retarget, retargetCell, targetOf, type ForwarderCell, type StableFunction } from './stable-function.ts';
 
 const NO_NAMES: readonly string[] = [];
-/** A class's list of older versions is pruned of collected ones when it reaches this length (a few dead refs per class at most). */
-const PRUNE_CLASS_REFS_AT = 4;
-
-/** What a namespace shows, by index of `names`: a data value or GETTER, and the direct-call target. */
-interface Plan {
-  names: readonly string[];
-  values: unknown[];
-  targets: unknown[];
-}
 
 export class ModuleNode {
   readonly id: string;
@@ -54,15 +46,14 @@ export class ModuleNode {
    * Direct calls read its call companion (namespace-view.ts).
    */
   readonly live: Record<string, unknown>;
-  /** Namespaces handed to staged code of earlier transactions: kept in sync like `live`. */
-  readonly #views: WeakRef<Record<string, unknown>>[] = [];
-  /** The open transaction's namespace: reads the staged version while there is one. */
-  #txView: { tx: object; view: Record<string, unknown> } | undefined;
+  /** The open transaction's namespace for staged code (staging-view.ts). */
+  #staging: { tx: object; view: Record<string, unknown> } | undefined;
   /** CommonJS `require()` result seen by committed / staged code. */
   #cjsLive: unknown;
   #cjsStaging: unknown;
-  readonly #forwarders = new Map<string, StableFunction>();
-  readonly #classVersions = new Map<string, WeakRef<object>[]>();
+  /** Each function export's stable forwarder, with its cell (retargeted at every commit). */
+  readonly #forwarders = new Map<string, { forwarder: StableFunction; cell: ForwarderCell }>();
+  readonly #classVersions = new Map<string, ClassLineage>();
 
   constructor(id: string) {
     this.id = id;
@@ -71,118 +62,59 @@ export class ModuleNode {
   }
 
   /**
-   * The namespace staged code of transaction `tx` gets. A fresh object per
-   * transaction: staged code keeps it after the commit, so it must never see
-   * the staged versions of a later transaction.
+   * The namespace staged code of transaction `tx` gets: one per transaction, since code that
+   * keeps it after the commit (a value that escaped) must never see a later transaction's
+   * staged versions. Import bindings are rebound to `live` at the commit (staging-view.ts).
    */
   stagingViewFor(tx: object): Record<string, unknown> {
-    if (this.#txView?.tx === tx) return this.#txView.view;
-    const { view } = createView();
-    this.#txView = { tx, view };
-    this.#views.push(new WeakRef(view));
-    this.#syncView(view, true);
+    if (this.#staging?.tx === tx) return this.#staging.view;
+    const shown = (): ModuleVersion | undefined => this.staged ?? this.current;
+    const view = createStagingView({
+      names: () => shown()?.namespaceNames(),
+      read: (name) => {
+        const version = shown();
+        return version ? this.readExport(version, name) : undefined;
+      },
+      live: this.live,
+    });
+    this.#staging = { tx, view };
     return view;
   }
 
-  /** Bring the namespaces up to date with the current version (after a live evaluation or a commit): only what changed is redefined. */
+  /** Bring `live` up to date with the current version (after a live evaluation or a commit): only what changed is redefined. */
   syncViews(): void {
-    // What the committed version shows is worked out once, then applied to every view that reads it.
-    const plan = this.#plan(false);
-    this.#apply(this.live, false, plan);
-    for (let i = this.#views.length - 1; i >= 0; i--) {
-      const view = this.#views[i]?.deref();
-      if (!view) this.#views.splice(i, 1);
-      else if (this.#txView?.view === view && this.staged !== undefined) this.#syncView(view, true);
-      else this.#apply(view, false, plan);
-    }
-  }
-
-  /** The transaction ended (committed or aborted): its namespace now reads the current version. */
-  endTransaction(tx: object): void {
-    if (this.#txView?.tx !== tx) return;
-    const { view } = this.#txView;
-    this.#txView = undefined;
+    const version = this.current;
+    const view = this.live;
     const state = viewState(view);
-    state.ended = true;
-    if (state.holders > 0) this.#syncView(view, false);
-    else this.#retire(view, state);
-  }
-
-  /** A version of an importer was linked through `view` (a staging view): it is kept in sync while such a version lives. */
-  hold(view: Record<string, unknown>): void {
-    if (view !== this.live) viewState(view).holders++;
-  }
-
-  /** A version that held `view` was disposed: once no version holds an ended transaction's view, it reads through `live`. */
-  release(view: Record<string, unknown>): void {
-    if (view === this.live) return;
-    const state = viewState(view);
-    state.holders--;
-    if (state.holders <= 0 && state.ended) this.#retire(view, state);
-  }
-
-  #retire(view: Record<string, unknown>, state: ViewState): void {
-    const at = this.#views.findIndex((ref) => ref.deref() === view);
-    if (at < 0) return;
-    this.#views.splice(at, 1);
-    retireView(view, state, this.live);
-  }
-
-  /** Refresh the open transaction's namespace (its staged version finished evaluating). */
-  syncStagingView(): void {
-    if (this.#txView) this.#syncView(this.#txView.view, true);
-  }
-
-  #syncView(view: Record<string, unknown>, staging: boolean): void {
-    this.#apply(view, staging, this.#plan(staging));
-  }
-
-  /** Each export name with its data value and direct-call target, or GETTER (read at use time). */
-  #plan(staging: boolean): Plan {
-    const version = staging ? (this.staged ?? this.current) : this.current;
     const names = version ? version.namespaceNames() : NO_NAMES;
-    const values: unknown[] = [];
-    const targets: unknown[] = [];
-    const constant = !staging && version?.status === 'evaluated';
+    removeStale(view, state, names);
+    const constant = version?.status === 'evaluated';
     for (const name of names) {
       if (constant && (version as ModuleVersion).constantExports.has(name)) {
         // Constant until the next commit, which syncs again: a plain data property.
         const value = this.readExport(version as ModuleVersion, name);
-        values.push(value);
-        targets.push(this.#callTarget(version as ModuleVersion, name, value));
+        defineValue(view, state, name, value);
+        setCallTarget(state, name, this.#callTarget(version as ModuleVersion, name, value));
       } else {
-        values.push(GETTER);
-        targets.push(undefined);
+        // Defined once per name: reads the version current at use time.
+        if (state.defined.get(name) !== GETTER) defineGetter(view, state, name, () => (this.current ? this.readExport(this.current, name) : undefined));
+        setCallTarget(state, name, undefined);
       }
     }
-    return { names, values, targets };
   }
 
-  #apply(view: Record<string, unknown>, staging: boolean, plan: Plan): void {
-    const state = viewState(view);
-    state.staging = staging;
-    const { names, values, targets } = plan;
-    removeStale(view, state, names);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      const value = values[i];
-      if (value !== GETTER) defineValue(view, state, name, value);
-      else if (state.defined.get(name) !== GETTER) {
-        // Defined once per view and name: reads the version the view shows at use time.
-        defineGetter(view, state, name, () => {
-          const shown = state.staging ? (this.staged ?? this.current) : this.current;
-          return shown ? this.readExport(shown, name) : undefined;
-        });
-      }
-      setCallTarget(state, name, targets[i]);
-    }
+  /** The transaction ended (committed or aborted): its namespace now reads `live`. */
+  endTransaction(tx: object): void {
+    if (this.#staging?.tx !== tx) return;
+    endStagingView(this.#staging.view);
+    this.#staging = undefined;
   }
 
   /** What a direct call of a constant export runs: the committed function, or its forwarder while its calls are watched. */
   #callTarget(version: ModuleVersion, name: string, value: unknown): unknown {
-    const forwarder = this.#forwarders.get(name);
-    if (forwarder === undefined || forwarder !== value) return undefined;
-    return version.watchingCalls ? forwarder : targetOf(forwarder);
+    const entry = this.#forwarders.get(name);
+    if (entry === undefined || entry.forwarder !== value) return undefined;
+    return version.watchingCalls ? entry.forwarder : entry.cell.target;
   }
 
   /** An export as importers see it: functions forwarded, classes and values as they are. */
@@ -190,15 +122,15 @@ export class ModuleNode {
     const value = version.rawExport(name);
     if (typeof value !== 'function' || !version.isLocalExport(name) || version.isClassExport(name, value)) return value;
     if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
-    let forwarder = this.#forwarders.get(name);
-    if (!forwarder) {
-      forwarder = createStableFunction(value as (...args: unknown[]) => unknown, version.calls);
-      this.#forwarders.set(name, forwarder);
-    } else if (!version.constantExports.has(name) && targetOf(forwarder) !== value) {
+    let entry = this.#forwarders.get(name);
+    if (!entry) {
+      entry = createForwarder(value as (...args: unknown[]) => unknown, version.calls);
+      this.#forwarders.set(name, entry);
+    } else if (!version.constantExports.has(name) && entry.cell.target !== value) {
       // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
-      retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
+      retargetCell(entry.forwarder, entry.cell, value as (...args: unknown[]) => unknown, version.calls);
     }
-    return forwarder;
+    return entry.forwarder;
   }
 
   /** `require()` result for a CommonJS module. */
@@ -210,9 +142,9 @@ export class ModuleNode {
   /** Point forwarders at the new version and patch old class prototypes. Part of the synchronous commit. */
   adopt(version: ModuleVersion, previous?: ModuleVersion): void {
     if (previous?.status === 'evaluated' && !previous.classesRemembered) this.#rememberClasses(previous);
-    for (const [name, forwarder] of this.#forwarders) {
+    for (const [name, { forwarder, cell }] of this.#forwarders) {
       const value = version.rawExport(name);
-      if (typeof value === 'function' && !version.isClassExport(name, value)) retarget(forwarder, value as (...args: unknown[]) => unknown, version.calls);
+      if (typeof value === 'function' && !version.isClassExport(name, value)) retargetCell(forwarder, cell, value as (...args: unknown[]) => unknown, version.calls);
     }
     // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
     for (const [name, staged] of version.stagedForwarders ?? []) {
@@ -223,13 +155,7 @@ export class ModuleNode {
     // A re-run of the same code (a dependency changed): old instances already run this code.
     const sameCode = previous !== undefined && previous.transformed === version.transformed;
     for (const name of version.classExports()) {
-      const value = version.rawExport(name) as new (...args: unknown[]) => unknown;
-      const versions = this.#classVersions.get(name) ?? [];
-      if (versions.length > 0) patchClassVersions(versions, value, !sameCode);
-      versions.push(new WeakRef(value));
-      // Keep the list short: refs of collected classes are dropped, now and then (a deref keeps its
-      // class alive until the job ends, and 1,000 re-run modules deref'd every ref at every commit).
-      this.#classVersions.set(name, versions.length < PRUNE_CLASS_REFS_AT ? versions : versions.filter((r) => r.deref() !== undefined));
+      this.#lineage(name).add(version.rawExport(name) as new (...args: unknown[]) => unknown, !sameCode);
     }
     version.classesRemembered = true;
   }
@@ -238,11 +164,16 @@ export class ModuleNode {
   #rememberClasses(version: ModuleVersion): void {
     for (const name of version.classExports()) {
       const value = version.rawExport(name) as object;
-      const versions = this.#classVersions.get(name) ?? [];
-      if (!versions.some((r) => r.deref() === value)) versions.push(new WeakRef(value));
-      this.#classVersions.set(name, versions);
+      const lineage = this.#lineage(name);
+      if (!lineage.has(value)) lineage.remember(value);
     }
     version.classesRemembered = true;
+  }
+
+  #lineage(name: string): ClassLineage {
+    let lineage = this.#classVersions.get(name);
+    if (!lineage) this.#classVersions.set(name, (lineage = new ClassLineage()));
+    return lineage;
   }
 }
 

@@ -19,6 +19,7 @@ import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
 import { callCompanion } from './namespace-view.ts';
+import type { Rebinder } from './module-version.ts';
 import type { ModuleNode } from './module-node.ts';
 import { ModuleVersion } from './module-version.ts';
 import type { Resolver } from './resolver.ts';
@@ -169,8 +170,7 @@ export class ModuleRegistry {
       if (version.transformed.format === 'json') {
         version.cjsModule.exports = JSON.parse(version.transformed.code);
         version.status = 'evaluated';
-        if (staging) node.syncStagingView();
-        else if (node.current === version) node.syncViews();
+        if (!staging && node.current === version) node.syncViews();
         return;
       }
       const cacheKey = (version.transformed as CachedTransform).cacheKey;
@@ -212,12 +212,13 @@ export class ModuleRegistry {
           version.sentinel,
           (specifier: string) => this.#link(version, specifier),
           callCompanion,
+          (rebind: Rebinder) => (version.rebind = rebind),
         ));
       }
       version.status = 'evaluated';
       if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
-      if (staging) version.node.syncStagingView();
-      else if (version.node.current === version) version.node.syncViews();
+      // A staging view reads the staged version at use time: only `live` is synced.
+      if (!staging && version.node.current === version) version.node.syncViews();
     } catch (error) {
       version.status = 'failed';
       version.error = this.toEvaluationError(error, version);
@@ -228,8 +229,7 @@ export class ModuleRegistry {
   }
 
   #syncEarly(version: ModuleVersion): void {
-    if (version.stagingContext) version.node.syncStagingView();
-    else if (version.node.current === version) version.node.syncViews();
+    if (!version.stagingContext && version.node.current === version) version.node.syncViews();
   }
 
   /**
@@ -290,15 +290,9 @@ export class ModuleRegistry {
     return staging ? this.#stagingView(importer, node, staging) : node.live;
   }
 
-  /** The staging view `importer` binds to, held until `importer` is disposed (see ModuleNode.release). */
-  #stagingView(importer: ModuleVersion, node: ModuleNode, staging: StagingContext): Record<string, unknown> {
-    const view = node.stagingViewFor(staging);
-    // Pairs (node, view) in a flat array: a Map per version cost ~150 KB at 1,000 modules.
-    const held = (importer.heldViews ??= []);
-    for (let i = 1; i < held.length; i += 2) if (held[i] === view) return view;
-    held.push(node, view);
-    node.hold(view);
-    return view;
+  /** The staging view `importer` binds to (rebound to `live` when `importer` commits: ModuleGraph.commit). */
+  #stagingView(_importer: ModuleVersion, node: ModuleNode, staging: StagingContext): Record<string, unknown> {
+    return node.stagingViewFor(staging);
   }
 
   #createRequire(importer: ModuleVersion): NodeJS.Require {
@@ -396,9 +390,6 @@ export class ModuleRegistry {
       }
     }
     if (reason !== 'aborted') await release();
-    const held = version.heldViews ?? [];
-    for (let i = 0; i < held.length; i += 2) (held[i] as ModuleNode).release(held[i + 1] as Record<string, unknown>);
-    version.heldViews = undefined;
     version.hot?.detach();
     if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
   }

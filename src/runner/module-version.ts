@@ -12,6 +12,9 @@ import { createCallStats, isClass, type CallStats, type StableFunction } from '.
 
 export type VersionStatus = 'evaluating' | 'evaluated' | 'failed';
 
+/** Rebinds a module's import bindings: each becomes `swap(binding)` (its call companion follows). */
+export type Rebinder = (swap: (namespace: unknown) => unknown) => void;
+
 export class ModuleVersion {
   readonly node: ModuleNode;
   readonly version: number;
@@ -54,8 +57,12 @@ export class ModuleVersion {
   classesRemembered = false;
   /** `exportNameSet()` once evaluated. */
   #exportNameSet: ReadonlySet<string> | undefined;
-  /** Staging views this version was linked through, as pairs (node, view) (released when it is disposed: ModuleNode.release). */
-  heldViews: (ModuleNode | Record<string, unknown>)[] | undefined;
+  /**
+   * Set by the module code when it has imports (the transform adds it): passes each import
+   * binding through `swap` and stores the result. A staged version's commit rebinds its
+   * staging views to the committed namespaces (staging-view.ts).
+   */
+  rebind: Rebinder | undefined;
   /** Calls through this version's stable functions (probation, error attribution). */
   readonly calls: CallStats = createCallStats();
   /**

@@ -17,24 +17,16 @@
  * errors are counted.
  */
 
-import { isStableFunction } from './stable-function.ts';
-
 /** Marks a property defined as a getter (reads the version at use time). */
 export const GETTER: unique symbol = Symbol('getter');
 
 export interface ViewState {
-  /** Reads the open transaction's staged version (a staging view before its commit). */
-  staging: boolean;
   /** Each defined property: its data value, or GETTER. */
   readonly defined: Map<string, unknown>;
   /** The export-name list of the last sync (the same array while the version is the same). */
   names: readonly string[] | undefined;
   /** The call companion: its own properties are the functions direct calls run (see setCallTarget). */
   readonly calls: Record<string, unknown>;
-  /** Versions that imported through this view and are not disposed yet (a staging view's importers). */
-  holders: number;
-  /** Its transaction ended: it shows the committed version, like `live`. */
-  ended: boolean;
 }
 
 /**
@@ -42,7 +34,7 @@ export interface ViewState {
  * extra key, no symbol). A WeakMap from view to state did the same, but its table grew with
  * every re-run of 1,000 modules and V8 keeps a weak table's size after GC (~0.5 MB each).
  */
-class Stamp {
+export class Stamp {
   constructor(target: object) {
     // Returning the target makes the subclass's private field land on it.
     return target;
@@ -63,7 +55,7 @@ export function createView(): { view: Record<string, unknown>; state: ViewState 
   const view = Object.create(null) as Record<string, unknown>;
   Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
   const calls = Object.create(view) as Record<string, unknown>;
-  const state: ViewState = { staging: false, defined: new Map(), names: undefined, calls, holders: 0, ended: false };
+  const state: ViewState = { defined: new Map(), names: undefined, calls };
   new ViewSlot(view, state);
   return { view, state };
 }
@@ -119,24 +111,4 @@ export function removeStale(view: Record<string, unknown>, state: ViewState, nam
     state.defined.delete(name);
     setCallTarget(state, name, undefined);
   }
-}
-
-/**
- * A view of an ended transaction that no live version holds any more: from now on it reads
- * through `live` (a closure of an old version that escaped still sees current values, and a
- * direct call through its companion reaches the current function), and it is never synced
- * again. Without this, every commit synced every view of every earlier transaction until the
- * garbage collector cleared them: a burst of re-runs of 1,000 modules made each commit slower
- * than the one before. Getters (`let` exports) read the committed version already and stable
- * forwarders (any module's) follow every version: they stay. Any other value is deleted, and `live` becomes
- * the view's prototype, so the name reads the current value (`name in ns` still holds; only
- * `Object.keys` of a retired view leaves such names out).
- */
-export function retireView(view: Record<string, unknown>, state: ViewState, live: Record<string, unknown>): void {
-  for (const [name, value] of state.defined) {
-    if (value !== GETTER && !isStableFunction(value)) delete view[name];
-  }
-  Object.setPrototypeOf(view, live);
-  for (const name of Object.getOwnPropertyNames(state.calls)) delete state.calls[name];
-  state.defined.clear();
 }

@@ -10,9 +10,17 @@ type AnyFunction = (...args: unknown[]) => unknown;
 
 export type StableFunction = AnyFunction;
 
-/** forwarder → the setter of its target slot. A closure variable is the cheapest indirection V8 offers. */
-const slots = new WeakMap<object, (target: AnyFunction, stats?: CallStats) => void>();
-const targets = new WeakMap<object, AnyFunction>();
+/**
+ * A forwarder's state: what it calls and whose counters it bumps. The module node that owns the
+ * forwarder keeps the cell beside it, so a commit retargets with two stores (1,000 re-run modules
+ * retarget ~4,000 forwarders per commit); the weak map serves only lookups by forwarder.
+ */
+export interface ForwarderCell {
+  target: AnyFunction;
+  stats: CallStats;
+}
+
+const cells = new WeakMap<object, ForwarderCell>();
 
 /**
  * Whether a function is a `class`. A class's own `prototype` is the only one that is not
@@ -62,11 +70,16 @@ function countError(stats: CallStats, error: unknown): void {
 }
 
 export function createStableFunction(initial: AnyFunction, initialStats: CallStats = createCallStats()): StableFunction {
-  let target = initial;
-  let stats = initialStats;
+  return createForwarder(initial, initialStats).forwarder;
+}
+
+/** A forwarder and its cell (for an owner that retargets it often: see `retargetCell`). */
+export function createForwarder(initial: AnyFunction, initialStats: CallStats = createCallStats()): { forwarder: StableFunction; cell: ForwarderCell } {
+  const cell: ForwarderCell = { target: initial, stats: initialStats };
   // A plain `function`, so `this` and `new` pass through; rest args keep it arity-agnostic.
   const forwarder = function (this: unknown, ...args: unknown[]): unknown {
-    const counted = stats;
+    const counted = cell.stats;
+    const target = cell.target;
     if ((++counted.calls & 63) !== 0) {
       try {
         return new.target !== undefined ? Reflect.construct(target, args, new.target === forwarder ? target : new.target) : Reflect.apply(target, this, args);
@@ -86,22 +99,26 @@ export function createStableFunction(initial: AnyFunction, initialStats: CallSta
       counted.samples++;
     }
   };
-  slots.set(forwarder, (next, nextStats) => {
-    target = next;
-    if (nextStats) stats = nextStats;
-  });
-  retarget(forwarder, initial);
-  return forwarder;
+  cells.set(forwarder, cell);
+  followShape(forwarder, initial);
+  return { forwarder, cell };
 }
 
-/**
- * Point the forwarder at a new version (and its call counters); `name`, `length` and
- * `prototype` follow. A commit retargets every forwarder of a re-run module: what did
- * not change (the name and length, mostly) is not redefined.
- */
+/** Point the forwarder at a new version (and its call counters); `name`, `length` and `prototype` follow. */
 export function retarget(forwarder: StableFunction, target: AnyFunction, stats?: CallStats): void {
-  slots.get(forwarder)?.(target, stats);
-  targets.set(forwarder, target);
+  const cell = cells.get(forwarder);
+  if (cell) retargetCell(forwarder, cell, target, stats);
+}
+
+/** `retarget` with the cell at hand. What did not change (the name and length, mostly) is not redefined. */
+export function retargetCell(forwarder: StableFunction, cell: ForwarderCell, target: AnyFunction, stats?: CallStats): void {
+  if (cell.target === target && (stats === undefined || cell.stats === stats)) return;
+  cell.target = target;
+  if (stats) cell.stats = stats;
+  followShape(forwarder, target);
+}
+
+function followShape(forwarder: StableFunction, target: AnyFunction): void {
   if (forwarder.name !== target.name) Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
   if (forwarder.length !== target.length) Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
   if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
@@ -112,43 +129,83 @@ export function retarget(forwarder: StableFunction, target: AnyFunction, stats?:
 
 /** Whether `value` is a stable forwarder (of any module): it follows every version by itself. */
 export function isStableFunction(value: unknown): boolean {
-  return typeof value === 'function' && targets.has(value);
+  return typeof value === 'function' && cells.has(value);
 }
 
 /** The function a forwarder calls now. */
 export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
-  return targets.get(forwarder);
+  return cells.get(forwarder)?.target;
 }
 
+/** Refs of collected classes are dropped when the list reaches this length (then twice the survivors). */
+const PRUNE_CLASS_REFS_AT = 8;
+
 /**
- * Give instances of every older version of a class the methods of the new one:
- * copy the new prototype's members (and statics) onto each old prototype and
- * delete the ones that were removed. `instanceof` against the new class also
- * accepts old instances. `copy` false (the module re-ran with the very code the
- * older versions have): their methods are the same code already, only `instanceof`
- * is extended; a later change of the code patches every version still alive.
+ * Every version of one class export of one module, oldest first, weakly (a version nobody holds
+ * (no instances, no subclasses) may be collected). All versions share one `Symbol.hasInstance`:
+ * a version accepts instances of itself and of every older version, so an instance made before
+ * a reload passes `instanceof` against the class as it is now.
  */
-export function patchClassVersions(previous: readonly WeakRef<object>[], next: new (...args: unknown[]) => unknown, copy = true): void {
-  const nextProto = next.prototype as object;
-  for (const ref of copy ? previous : []) {
-    const oldClass = ref.deref();
-    if (!oldClass || oldClass === next) continue;
-    const oldProto = (oldClass as { prototype: object }).prototype;
-    copyMembers(oldProto, nextProto, ['constructor']);
-    copyMembers(oldClass, next, ['prototype', 'length', 'name']);
+export class ClassLineage {
+  readonly #refs: WeakRef<object>[] = [];
+  #pruneAt = PRUNE_CLASS_REFS_AT;
+  readonly #hasInstance: (this: unknown, instance: unknown) => boolean;
+
+  constructor() {
+    const refs = this.#refs;
+    const hasInstance = function (this: unknown, instance: unknown): boolean {
+      if (ordinaryHasInstance(this, instance)) return true;
+      // A subclass inherits the static: it accepts its own instances only.
+      if (typeof this !== 'function' || !Object.hasOwn(this, Symbol.hasInstance)) return false;
+      for (const ref of refs) {
+        const version = ref.deref();
+        if (version === this) return false;
+        if (version !== undefined && ordinaryHasInstance(version, instance)) return true;
+      }
+      return false;
+    };
+    this.#hasInstance = hasInstance;
   }
-  // Weak: a class version nobody holds (no instances, no subclasses) may be collected.
-  const versions = [...previous];
-  Object.defineProperty(next, Symbol.hasInstance, {
-    configurable: true,
-    value(this: unknown, instance: unknown): boolean {
-      if (Function.prototype[Symbol.hasInstance].call(this, instance)) return true;
-      return this === next && versions.some((ref) => {
-        const v = ref.deref();
-        return typeof v === 'function' && Function.prototype[Symbol.hasInstance].call(v, instance);
-      });
-    },
-  });
+
+  /** Whether `value` is a version of this lineage already (the first live load, adopted again). */
+  has(value: object): boolean {
+    return this.#refs.some((ref) => ref.deref() === value);
+  }
+
+  /**
+   * Add the newest version. `copy` (its code changed): the new prototype's members (and statics)
+   * are copied onto each older version's, and the removed ones deleted, so old instances run the
+   * new methods. Without it (a re-run of the very code the older versions have) their methods are
+   * the same code already; a later change of the code patches every version still alive.
+   */
+  add(next: new (...args: unknown[]) => unknown, copy: boolean): void {
+    if (copy) {
+      const nextProto = next.prototype as object;
+      for (const ref of this.#refs) {
+        const oldClass = ref.deref();
+        if (!oldClass || oldClass === next) continue;
+        copyMembers((oldClass as { prototype: object }).prototype, nextProto, ['constructor']);
+        copyMembers(oldClass, next, ['prototype', 'length', 'name']);
+      }
+    }
+    Object.defineProperty(next, Symbol.hasInstance, { configurable: true, value: this.#hasInstance });
+    this.#refs.push(new WeakRef(next));
+    if (this.#refs.length >= this.#pruneAt) {
+      // Pruned now and then, not at every commit: a deref keeps its class alive until the job ends.
+      const alive = this.#refs.filter((ref) => ref.deref() !== undefined);
+      this.#refs.splice(0, this.#refs.length, ...alive);
+      this.#pruneAt = Math.max(PRUNE_CLASS_REFS_AT, alive.length * 2);
+    }
+  }
+
+  /** Record a version without patching anything (the first version, committed by a live load). */
+  remember(value: object): void {
+    this.#refs.push(new WeakRef(value));
+  }
+}
+
+function ordinaryHasInstance(klass: unknown, instance: unknown): boolean {
+  return Function.prototype[Symbol.hasInstance].call(klass, instance);
 }
 
 function copyMembers(target: object, source: object, skip: string[]): void {

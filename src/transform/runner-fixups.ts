@@ -68,20 +68,27 @@ export function linkImportsFirst(code: string, directCalls = true): string {
   // A hoisted default function is called "default" before any import runs (a cycle may call it).
   const prelude = code.includes(`function ${DEFAULT_FUNCTION}(`) || code.includes(`function* ${DEFAULT_FUNCTION}(`) ? ` ${RENAME_DEFAULT}` : '';
   const links: string[] = [];
+  const rebinds: string[] = [];
   const companions = new Set<string>();
   let first = -1;
   const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, index: string, specifier: string, rest: string | undefined, offset: number) => {
     if (first < 0) first = offset;
     links.push(`${binding} = __hotswap_link__(${specifier})`);
-    if (!directCalls || rest === undefined) return `${binding} = await __vite_ssr_import__(${specifier}${rest ?? ''}`;
+    if (!directCalls || rest === undefined) {
+      rebinds.push(`${binding} = s(${binding});`);
+      return `${binding} = await __vite_ssr_import__(${specifier}${rest ?? ''}`;
+    }
     const calls = `__hotswap_callees_${index}__`;
     companions.add(binding);
     links.push(`${calls} = __hotswap_calls__(${binding})`);
+    rebinds.push(`${calls} = __hotswap_calls__(${binding} = s(${binding}));`);
     return `${calls} = __hotswap_calls__(${binding} = await __vite_ssr_import__(${specifier}${rest.slice(0, -1)});`;
   });
   if (first < 0) return code;
   const body = companions.size > 0 ? rewriteDirectCalls(rewritten.slice(first), companions) : rewritten.slice(first);
-  return `${rewritten.slice(0, first)}let ${links.join(', ')};${prelude} ${body}`;
+  // At commit the runner rebinds a staged version's bindings to the committed namespaces (src/runner/staging-view.ts).
+  const rebind = ` __hotswap_rebind__((s) => { ${rebinds.join(' ')} });`;
+  return `${rewritten.slice(0, first)}let ${links.join(', ')};${rebind}${prelude} ${body}`;
 }
 
 const NAMED_CALL = /\(0, (__vite_ssr_import_(\d+)__)\.([A-Za-z_$][\w$]*)\)\(/g;
