@@ -124,7 +124,7 @@ export class ModuleNode {
     if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
     let entry = this.#forwarders.get(name);
     if (!entry) {
-      entry = createForwarder(value as (...args: unknown[]) => unknown, version.calls);
+      entry = createForwarder(value as (...args: unknown[]) => unknown, version.calls, version.mentionsPrototype);
       this.#forwarders.set(name, entry);
     } else if (!version.constantExports.has(name) && entry.cell.target !== value) {
       // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
@@ -144,7 +144,7 @@ export class ModuleNode {
     if (previous?.status === 'evaluated' && !previous.classesRemembered) this.#rememberClasses(previous);
     for (const [name, { forwarder, cell }] of this.#forwarders) {
       const value = version.rawExport(name);
-      if (typeof value === 'function' && !version.isClassExport(name, value)) retargetCell(forwarder, cell, value as (...args: unknown[]) => unknown, version.calls);
+      if (typeof value === 'function' && !version.isClassExport(name, value)) retargetCell(forwarder, cell, value as (...args: unknown[]) => unknown, version.calls, version.mentionsPrototype);
     }
     // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
     for (const [name, staged] of version.stagedForwarders ?? []) {

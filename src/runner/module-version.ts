@@ -77,6 +77,8 @@ export class ModuleVersion {
   #constants: Map<string, unknown> | undefined;
   /** Local class exports once evaluated (`adopt` patches their older versions). */
   #classExports: readonly string[] | undefined;
+  /** Its code says `prototype`: its forwarders' `prototype` follows at every commit (stable-function.ts retargetCell). */
+  readonly mentionsPrototype: boolean;
   /** Constant local exports whose declaration tells class from function (module-records.ts). */
   readonly #declares: ReadonlyMap<string, 'class' | 'function'>;
 
@@ -93,6 +95,7 @@ export class ModuleVersion {
     this.localExports = shape.local;
     this.constantExports = shape.constant;
     this.#declares = shape.declares;
+    this.mentionsPrototype = shape.mentionsPrototype;
   }
 
   /**
@@ -192,6 +195,7 @@ interface ExportShape {
   local: ReadonlySet<string>;
   constant: ReadonlySet<string>;
   declares: ReadonlyMap<string, 'class' | 'function'>;
+  mentionsPrototype: boolean;
 }
 
 /** Per transform result, not per version: a 1,000-module re-run creates 1,000 versions of unchanged code. */
@@ -206,6 +210,7 @@ function exportShape(transformed: TransformedModule): ExportShape {
     local: new Set(transformed.exports.filter((e) => e.local).map((e) => e.name)),
     constant: new Set(constant.map((e) => e.name)),
     declares: new Map(constant.flatMap((e) => (e.declares ? [[e.name, e.declares] as const] : []))),
+    mentionsPrototype: transformed.format !== 'esm' || transformed.code.includes('prototype'),
   };
   shapes.set(transformed, shape);
   return shape;

@@ -18,6 +18,8 @@ export type StableFunction = AnyFunction;
 export interface ForwarderCell {
   target: AnyFunction;
   stats: CallStats;
+  /** Its `prototype` follows every retarget (the module mentions `prototype`, or it was constructed). */
+  prototypes: boolean;
 }
 
 const cells = new WeakMap<object, ForwarderCell>();
@@ -74,12 +76,17 @@ export function createStableFunction(initial: AnyFunction, initialStats: CallSta
 }
 
 /** A forwarder and its cell (for an owner that retargets it often: see `retargetCell`). */
-export function createForwarder(initial: AnyFunction, initialStats: CallStats = createCallStats()): { forwarder: StableFunction; cell: ForwarderCell } {
-  const cell: ForwarderCell = { target: initial, stats: initialStats };
+export function createForwarder(initial: AnyFunction, initialStats: CallStats = createCallStats(), prototypes = true): { forwarder: StableFunction; cell: ForwarderCell } {
+  const cell: ForwarderCell = { target: initial, stats: initialStats, prototypes };
   // A plain `function`, so `this` and `new` pass through; rest args keep it arity-agnostic.
   const forwarder = function (this: unknown, ...args: unknown[]): unknown {
     const counted = cell.stats;
     const target = cell.target;
+    // `new` of the forwarder itself: its `prototype` may lag (see retargetCell).
+    if (new.target === forwarder && !cell.prototypes) {
+      cell.prototypes = true;
+      syncPrototype(forwarder, target);
+    }
     if ((++counted.calls & 63) !== 0) {
       try {
         return new.target !== undefined ? Reflect.construct(target, args, new.target === forwarder ? target : new.target) : Reflect.apply(target, this, args);
@@ -100,7 +107,9 @@ export function createForwarder(initial: AnyFunction, initialStats: CallStats = 
     }
   };
   cells.set(forwarder, cell);
-  followShape(forwarder, initial);
+  // `x instanceof f` accepts what the current function made, also when `prototype` lags.
+  Object.defineProperty(forwarder, Symbol.hasInstance, { configurable: true, writable: true, value: forwarderHasInstance });
+  followShape(forwarder, initial, prototypes);
   return { forwarder, cell };
 }
 
@@ -110,21 +119,42 @@ export function retarget(forwarder: StableFunction, target: AnyFunction, stats?:
   if (cell) retargetCell(forwarder, cell, target, stats);
 }
 
-/** `retarget` with the cell at hand. What did not change (the name and length, mostly) is not redefined. */
-export function retargetCell(forwarder: StableFunction, cell: ForwarderCell, target: AnyFunction, stats?: CallStats): void {
+/**
+ * `retarget` with the cell at hand. What did not change (the name and length, mostly) is not
+ * redefined. `prototype` follows at every retarget once the forwarder needs it: its module's
+ * code mentions `prototype` (methods on a constructor function, `Object.create(F.prototype)`),
+ * or it was constructed (`new f()`); `instanceof` looks at the current function's either way.
+ * Reading a plain function's `prototype` creates it: ~4,000 objects per 1,000-module re-run,
+ * for functions that are almost never constructors (issue 12).
+ */
+export function retargetCell(forwarder: StableFunction, cell: ForwarderCell, target: AnyFunction, stats?: CallStats, prototypes = false): void {
   if (cell.target === target && (stats === undefined || cell.stats === stats)) return;
   cell.target = target;
   if (stats) cell.stats = stats;
-  followShape(forwarder, target);
+  if (prototypes) cell.prototypes = true;
+  followShape(forwarder, target, cell.prototypes);
 }
 
-function followShape(forwarder: StableFunction, target: AnyFunction): void {
+function followShape(forwarder: StableFunction, target: AnyFunction, prototypes: boolean): void {
   if (forwarder.name !== target.name) Object.defineProperty(forwarder, 'name', { value: target.name, configurable: true });
   if (forwarder.length !== target.length) Object.defineProperty(forwarder, 'length', { value: target.length, configurable: true });
-  if (Object.prototype.hasOwnProperty.call(target, 'prototype')) {
-    // The forwarder's own `prototype` (a plain function's) is writable and not configurable: a store is enough.
-    (forwarder as { prototype: unknown }).prototype = (target as { prototype: unknown }).prototype;
-  }
+  if (prototypes) syncPrototype(forwarder, target);
+}
+
+function syncPrototype(forwarder: StableFunction, target: AnyFunction): void {
+  if (!Object.prototype.hasOwnProperty.call(target, 'prototype')) return;
+  const prototype = (target as { prototype: unknown }).prototype;
+  // The forwarder's own `prototype` (a plain function's) is writable and not configurable: a store is enough.
+  if ((forwarder as { prototype: unknown }).prototype !== prototype) (forwarder as { prototype: unknown }).prototype = prototype;
+}
+
+/** `instanceof` a forwarder: its own `prototype`, or the current function's. */
+function forwarderHasInstance(this: unknown, instance: unknown): boolean {
+  if (ordinaryHasInstance(this, instance)) return true;
+  const target = typeof this === 'function' ? cells.get(this)?.target : undefined;
+  if (target === undefined || !Object.prototype.hasOwnProperty.call(target, 'prototype')) return false;
+  const prototype = (target as { prototype: unknown }).prototype;
+  return prototype !== null && (typeof prototype === 'object' || typeof prototype === 'function') && ordinaryHasInstance(target, instance);
 }
 
 /** Whether `value` is a stable forwarder (of any module): it follows every version by itself. */
