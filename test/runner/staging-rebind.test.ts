@@ -51,7 +51,7 @@ test('a namespace that escaped staged code as a value reads the committed versio
   assert.equal(held.REV, 2);
   assert.equal(held.label(), 'v2');
   assert.deepEqual(Object.keys(held).sort(), ['REV', 'count', 'label']);
-  assert.equal(held[Symbol.toStringTag], 'Module');
+  assert.equal(Object.prototype.toString.call(held), "[object Module]");
   assert.ok('REV' in held && !('nope' in held));
   assert.equal(Object.getPrototypeOf(held), null);
   assert.throws(() => {
