@@ -90,6 +90,9 @@ export class ModuleGraph {
       // Its import bindings read the committed namespaces from now on, not this transaction's.
       if (version.stagingContext) version.rebind?.(committedView);
       version.stagingContext = undefined;
+      // A re-run of the same code carries on the probation of the version it replaces (docs/versions.md):
+      // its calls are watched from the commit on, without a second sync of its namespace.
+      if (old?.watchingCalls && old.transformed === version.transformed) version.watchingCalls = true;
       node.adopt(version, old);
       node.syncViews();
       node.lastError = undefined;
