@@ -1,11 +1,13 @@
 /** What participants see of a transaction, and what they may do in it (load a root, re-run modules). */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
-import type { TransactionView } from './participant.ts';
+import type { StagedModule, TransactionView } from './participant.ts';
 import { requestFiles, type NormalizedRequest } from './reload-request.ts';
 
 export function createTransactionView(registry: ModuleRegistry, root: string, id: number, request: NormalizedRequest, staging: StagingContext, added: readonly string[]): TransactionView {
   const { graph } = registry;
+  // Built once for the versions created so far (every participant reads it; 1,000 entries in a big re-run).
+  let staged: StagedModule[] = [];
   return {
     id,
     trigger: request.trigger,
@@ -13,10 +15,12 @@ export function createTransactionView(registry: ModuleRegistry, root: string, id
     reason: request.reason,
     files: requestFiles(request),
     get staged() {
+      if (staged.length === staging.created.length) return staged;
       // The namespace view is built when a participant reads it (the version store reads file and hash only).
-      return staging.created.map((v) => ({ file: v.node.id, version: v.version, hash: v.hash, source: v.source, get namespace(): object {
+      staged = staging.created.map((v) => ({ file: v.node.id, version: v.version, hash: v.hash, source: v.source, get namespace(): object {
         return v.node.stagingViewFor(staging);
       } }));
+      return staged;
     },
     removed: request.removed,
     added,

@@ -29,7 +29,7 @@ export class ModuleVersion {
    */
   stagingContext: unknown;
   /** ESM: the object the module code defines its export getters on. */
-  readonly esmExports: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  readonly esmExports: Record<string, unknown> = fastNullObject();
   /** CJS/JSON: `module` as the code sees it. */
   readonly cjsModule: { exports: unknown } = { exports: {} };
   readonly hotState: HotState = createHotState();
@@ -73,8 +73,9 @@ export class ModuleVersion {
   watchingCalls = false;
   /** `namespaceNames()` once evaluated (ESM: the names no longer change). */
   #namespaceNames: readonly string[] | undefined;
-  /** Constant exports' values once evaluated (see #constant). */
-  #constants: Map<string, unknown> | undefined;
+  /** Constant exports' values once evaluated, by `constantIndex` (see #constant). */
+  #constants: unknown[] | undefined;
+  readonly #shape: ExportShape;
   /** Local class exports once evaluated (`adopt` patches their older versions). */
   #classExports: readonly string[] | undefined;
   /** Its code says `prototype`: its forwarders' `prototype` follows at every commit (stable-function.ts retargetCell). */
@@ -92,6 +93,7 @@ export class ModuleVersion {
     this.sentinel = { module: node.id, version: this.version };
     this.scope = createResourceScope(this.sentinel, () => this.evaluatingTopLevel);
     const shape = exportShape(transformed);
+    this.#shape = shape;
     this.localExports = shape.local;
     this.constantExports = shape.constant;
     this.#declares = shape.declares;
@@ -107,6 +109,11 @@ export class ModuleVersion {
     if (typeof value !== 'function') return false;
     const declared = this.#declares.get(name);
     return declared === undefined ? isClass(value) : declared === 'class';
+  }
+
+  /** How a constant local export is declared (`function` / `class`), when its declaration says. */
+  declaredKind(name: string): 'class' | 'function' | undefined {
+    return this.#declares.get(name);
   }
 
   get isCommonJs(): boolean {
@@ -128,10 +135,10 @@ export class ModuleVersion {
    * modules, issue 12's heap after GC).
    */
   #constant(name: string): unknown {
-    const values = (this.#constants ??= new Map());
-    if (values.has(name)) return values.get(name);
-    const value = this.esmExports[name];
-    values.set(name, value);
+    const at = this.#shape.constantIndex.get(name) as number;
+    const values = (this.#constants ??= new Array<unknown>(this.#shape.constantIndex.size).fill(UNREAD));
+    let value = values[at];
+    if (value === UNREAD) values[at] = value = this.esmExports[name];
     return value;
   }
 
@@ -187,6 +194,17 @@ export class ModuleVersion {
   }
 }
 
+/** Marks a constant export not read yet (undefined is a value). */
+const UNREAD: unique symbol = Symbol('unread');
+
+/**
+ * An object without a prototype that V8 keeps in fast mode (`Object.create(null)` starts as a
+ * dictionary): the module code defines its export getters on it and every commit reads them.
+ */
+function fastNullObject(): Record<string, unknown> {
+  return Object.setPrototypeOf({}, null) as Record<string, unknown>;
+}
+
 function isEsModuleInterop(value: unknown): boolean {
   return value !== null && typeof value === 'object' && (value as Record<string, unknown>)['__esModule'] === true;
 }
@@ -194,6 +212,8 @@ function isEsModuleInterop(value: unknown): boolean {
 interface ExportShape {
   local: ReadonlySet<string>;
   constant: ReadonlySet<string>;
+  /** Each constant export's slot in a version's value cache. */
+  constantIndex: ReadonlyMap<string, number>;
   declares: ReadonlyMap<string, 'class' | 'function'>;
   mentionsPrototype: boolean;
 }
@@ -209,6 +229,7 @@ function exportShape(transformed: TransformedModule): ExportShape {
   shape = {
     local: new Set(transformed.exports.filter((e) => e.local).map((e) => e.name)),
     constant: new Set(constant.map((e) => e.name)),
+    constantIndex: new Map(constant.map((e, i) => [e.name, i] as const)),
     declares: new Map(constant.flatMap((e) => (e.declares ? [[e.name, e.declares] as const] : []))),
     mentionsPrototype: transformed.format !== 'esm' || transformed.code.includes('prototype'),
   };

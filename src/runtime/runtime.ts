@@ -161,7 +161,9 @@ export class Runtime {
    * counters and `import.meta.hot.check` callbacks. Read it; never hold on to it.
    */
   moduleVersion(file: string, which: 'current' | 'staged' = 'current'): ModuleVersion | undefined {
-    const node = this.#registry.graph.get(resolvePath(this.root, file));
+    const { graph } = this.#registry;
+    // Participants pass the absolute paths they were given: no need to resolve those again.
+    const node = graph.get(file) ?? graph.get(resolvePath(this.root, file));
     return which === 'staged' ? node?.staged : node?.current;
   }
 
