@@ -134,16 +134,6 @@ export class ModuleRegistry {
     }
     const version = new ModuleVersion(node, transformed, read, chain);
     version.stagingContext = staging;
-    version.hot = new HotContext(node.data, version.hotState, {
-      resolveDep: (specifier) => {
-        const resolved = this.resolver.resolve(specifier, node.id);
-        return resolved.kind === 'project' ? resolved.path : resolved.url;
-      },
-      invalidate: (message) => this.#options.onInvalidate(node, message),
-      on: (event, callback) => this.#on(event, callback),
-      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
-      keep: (create) => outsideScopes(create),
-    });
     // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
@@ -184,13 +174,17 @@ export class ModuleRegistry {
         const require = this.#createRequire(version);
         version.scope.run(() => fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel));
       } else {
+        const registry = this;
         const meta = {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
           // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
           main: node.id === process.argv[1],
-          hot: version.hot,
+          // Created on first read: most modules never use it (a 1,000-module re-run made 1,000 of them).
+          get hot() {
+            return registry.#hotContext(version);
+          },
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
@@ -227,6 +221,23 @@ export class ModuleRegistry {
     }
   }
 
+  /** `import.meta.hot` of a version. */
+  #hotContext(version: ModuleVersion): HotContext {
+    if (version.hot) return version.hot;
+    const { node } = version;
+    version.hot = new HotContext(node.data, version.ownHotState(), {
+      resolveDep: (specifier) => {
+        const resolved = this.resolver.resolve(specifier, node.id);
+        return resolved.kind === 'project' ? resolved.path : resolved.url;
+      },
+      invalidate: (message) => this.#options.onInvalidate(node, message),
+      on: (event, callback) => this.#on(event, callback),
+      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
+      keep: (create) => outsideScopes(create),
+    });
+    return version.hot;
+  }
+
   #syncEarly(version: ModuleVersion): void {
     if (version.stagingContext) version.node.syncStagingView();
     else if (version.node.current === version) version.node.syncViews();
@@ -260,7 +271,7 @@ export class ModuleRegistry {
         return node.live;
       });
     }
-    const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
+    const target = this.versionFor(node, staging, importer.childChain);
     const inCycle = node === importer.node || importer.chain.includes(node);
     const bind = (): unknown => {
       if (target.status === 'failed') throw target.error;
@@ -310,7 +321,7 @@ export class ModuleRegistry {
       const node = this.graph.ensure(resolved.path);
       importer.imports.set(node.id, node);
       if (!staging) this.graph.link(importer.node, node);
-      const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
+      const target = this.versionFor(node, staging, importer.childChain);
       if (target.status === 'failed') throw target.error;
       if (target.transformed.format === 'esm') {
         const inCycle = importer.chain.includes(node);

@@ -29,7 +29,9 @@ export class ModuleVersion {
   readonly esmExports: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   /** CJS/JSON: `module` as the code sees it. */
   readonly cjsModule: { exports: unknown } = { exports: {} };
-  readonly hotState: HotState = createHotState();
+  /** Created with the version's `import.meta.hot` (most modules never read it). */
+  #hotState: HotState | undefined;
+  /** `import.meta.hot`, once the module code read it. */
   hot: HotContext | undefined;
   /** Project modules this version imports, by path. */
   readonly imports = new Map<string, ModuleNode>();
@@ -37,6 +39,8 @@ export class ModuleVersion {
   readonly scope: ResourceScope;
   /** Modules above this one in the import chain that started its evaluation (cycle detection). */
   readonly chain: readonly ModuleNode[];
+  /** `chain` and this node: the chain of the versions this one starts (one array, not one per import). */
+  #childChain: readonly ModuleNode[] | undefined;
   /** Names this module defines itself (re-exports are not wrapped again). */
   readonly localExports: ReadonlySet<string>;
   /** Local exports whose binding never changes within this version (const, function, class, default). */
@@ -86,6 +90,20 @@ export class ModuleVersion {
     this.localExports = shape.local;
     this.constantExports = shape.constant;
     this.#declares = shape.declares;
+  }
+
+  /** What the version declared through `import.meta.hot` (nothing, a shared empty state, until it read it). */
+  get hotState(): HotState {
+    return this.#hotState ?? NO_HOT_STATE;
+  }
+
+  /** The state `import.meta.hot` writes to: created on the first read of `import.meta.hot`. */
+  ownHotState(): HotState {
+    return (this.#hotState ??= createHotState());
+  }
+
+  get childChain(): readonly ModuleNode[] {
+    return (this.#childChain ??= [...this.chain, this.node]);
   }
 
   /**
@@ -176,6 +194,16 @@ export class ModuleVersion {
     return this.isCommonJs || this.localExports.has(name);
   }
 }
+
+/** The hot state of a version that never read `import.meta.hot`: read-only, nothing declared. */
+const NO_HOT_STATE: HotState = Object.freeze({
+  ...createHotState(),
+  selfAcceptCallbacks: Object.freeze([]) as unknown as HotState['selfAcceptCallbacks'],
+  depAccepts: Object.freeze([]) as unknown as HotState['depAccepts'],
+  disposeCallbacks: Object.freeze([]) as unknown as HotState['disposeCallbacks'],
+  pruneCallbacks: Object.freeze([]) as unknown as HotState['pruneCallbacks'],
+  checks: Object.freeze([]) as unknown as HotState['checks'],
+});
 
 function isEsModuleInterop(value: unknown): boolean {
   return value !== null && typeof value === 'object' && (value as Record<string, unknown>)['__esModule'] === true;
