@@ -177,7 +177,7 @@ export class ModuleRegistry {
         const require = this.#createRequire(version);
         fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel);
       } else {
-        const registry = this;
+        const hotOf = (): HotContext => this.#hotContext(version);
         const meta = {
           url: node.url,
           filename: node.id,
@@ -186,7 +186,7 @@ export class ModuleRegistry {
           main: node.id === process.argv[1],
           // Created on first read: most modules never use it (a 1,000-module re-run made 1,000 of them).
           get hot() {
-            return registry.#hotContext(version);
+            return hotOf();
           },
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
