@@ -72,6 +72,8 @@ export class ModuleRegistry {
   /** Packages and builtins by URL: their import, and its namespace once resolved (later imports bind without waiting). */
   readonly #externals = new Map<string, ExternalImport>();
   readonly #scripts = new Map<ModuleNode, string[]>();
+  /** `frameFor`, made once: name checks pass it on every import. */
+  readonly #frameFor = (location: { file: string; line: number; column: number } | undefined): string | undefined => this.frameFor(location);
   /** Versions whose namespace a cycle handed out while they evaluated. */
   readonly #readEarly = new WeakSet<ModuleVersion>();
 
@@ -135,16 +137,6 @@ export class ModuleRegistry {
     }
     const version = new ModuleVersion(node, transformed, read, chain);
     version.stagingContext = staging;
-    version.hot = new HotContext(node.data, version.hotState, {
-      resolveDep: (specifier) => {
-        const resolved = this.resolver.resolve(specifier, node.id);
-        return resolved.kind === 'project' ? resolved.path : resolved.url;
-      },
-      invalidate: (message) => this.#options.onInvalidate(node, message),
-      on: (event, callback) => this.#on(event, callback),
-      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
-      keep: (create) => outsideScopes(create),
-    });
     // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
@@ -157,8 +149,9 @@ export class ModuleRegistry {
       // Importers in a cycle may read the namespace before evaluation ends: it is current (static names) now.
       this.graph.setLive(version);
     }
-    // Only the module code runs in its version's scope (inside #evaluate); the runner's own work (cache writes) in none.
-    version.evaluation = outsideScopes(() => this.#evaluate(version, staging));
+    // The evaluation runs in its version's scope (one context switch per module, not two: a
+    // 1,000-module re-run made 2,000); the runner's own work that may schedule (cache writes) runs in none.
+    version.evaluation = version.scope.run(() => this.#evaluate(version, staging));
     // Importers await `evaluation`; this guard only keeps an unobserved failure from being "unhandled".
     version.evaluation.catch(() => {});
     return version;
@@ -182,21 +175,25 @@ export class ModuleRegistry {
       const [timeout, interval, immediate] = trackedTimers();
       if (version.transformed.format === 'cjs') {
         const require = this.#createRequire(version);
-        version.scope.run(() => fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel));
+        fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel);
       } else {
+        const hotOf = (): HotContext => this.#hotContext(version);
         const meta = {
           url: node.url,
           filename: node.id,
           dirname: dirname(node.id),
           // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
           main: node.id === process.argv[1],
-          hot: version.hot,
+          // Created on first read: most modules never use it (a 1,000-module re-run made 1,000 of them).
+          get hot() {
+            return hotOf();
+          },
           resolve: (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
         };
-        await version.scope.run(() => fn(
+        await fn(
           version.esmExports,
           meta,
           (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
@@ -213,10 +210,11 @@ export class ModuleRegistry {
           (specifier: string) => this.#link(version, specifier),
           callCompanion,
           (rebind: Rebinder) => (version.rebind = rebind),
-        ));
+        );
       }
       version.status = 'evaluated';
-      if (!staging && compiled.produceCodeCache) this.#options.cache.writeCodeCache(cacheKey, compiled.produceCodeCache);
+      const produce = compiled.produceCodeCache;
+      if (!staging && produce) outsideScopes(() => this.#options.cache.writeCodeCache(cacheKey, produce));
       // A staging view reads the staged version at use time: only `live` is synced.
       if (!staging && version.node.current === version) version.node.syncViews();
     } catch (error) {
@@ -226,6 +224,23 @@ export class ModuleRegistry {
     } finally {
       version.evaluatingTopLevel = false;
     }
+  }
+
+  /** `import.meta.hot` of a version. */
+  #hotContext(version: ModuleVersion): HotContext {
+    if (version.hot) return version.hot;
+    const { node } = version;
+    version.hot = new HotContext(node.data, version.ownHotState(), {
+      resolveDep: (specifier) => {
+        const resolved = this.resolver.resolve(specifier, node.id);
+        return resolved.kind === 'project' ? resolved.path : resolved.url;
+      },
+      invalidate: (message) => this.#options.onInvalidate(node, message),
+      on: (event, callback) => this.#on(event, callback),
+      own: (resource, release) => version.scope.add(ownedResource(resource, release)),
+      keep: (create) => outsideScopes(create),
+    });
+    return version.hot;
   }
 
   #syncEarly(version: ModuleVersion): void {
@@ -243,7 +258,7 @@ export class ModuleRegistry {
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') {
       const check = (namespace: unknown): unknown => {
-        if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, (l) => this.frameFor(l));
+        if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, this.#frameFor);
         return namespace;
       };
       const external = this.#importExternal(resolved.url);
@@ -260,20 +275,23 @@ export class ModuleRegistry {
         return node.live;
       });
     }
-    const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
+    const target = this.versionFor(node, staging, importer.childChain);
     const inCycle = node === importer.node || importer.chain.includes(node);
-    const bind = (): unknown => {
-      if (target.status === 'failed') throw target.error;
-      if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, (l) => this.frameFor(l));
-      return staging ? this.#stagingView(importer, node, staging) : node.live;
-    };
-    if (!inCycle) return target.status === 'evaluating' ? target.evaluation.then(bind) : bind();
-    if (target.status === 'evaluating') {
+    if (!inCycle && target.status === 'evaluating') return target.evaluation.then(() => this.#bind(importer, specifier, importedNames, target, staging));
+    if (inCycle && target.status === 'evaluating') {
       // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
       this.#readEarly.add(target);
       this.#syncEarly(target);
     }
-    return bind();
+    // No closure for the common case, a dependency already evaluated (thousands per 1,000-module re-run).
+    return this.#bind(importer, specifier, importedNames, target, staging);
+  }
+
+  /** What an import of `target` gives the importer, once `target` can be read. */
+  #bind(importer: ModuleVersion, specifier: string, importedNames: readonly string[] | undefined, target: ModuleVersion, staging: StagingContext | undefined): unknown {
+    if (target.status === 'failed') throw target.error;
+    if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, this.#frameFor);
+    return staging ? this.#stagingView(importer, target.node, staging) : target.node.live;
   }
 
   /** The namespace an import will bind to, before its module evaluates (see linkImportsFirst); undefined for packages. */
@@ -304,7 +322,7 @@ export class ModuleRegistry {
       const node = this.graph.ensure(resolved.path);
       importer.imports.set(node.id, node);
       if (!staging) this.graph.link(importer.node, node);
-      const target = this.versionFor(node, staging, [...importer.chain, importer.node]);
+      const target = this.versionFor(node, staging, importer.childChain);
       if (target.status === 'failed') throw target.error;
       if (target.transformed.format === 'esm') {
         const inCycle = importer.chain.includes(node);

@@ -32,7 +32,9 @@ export class ModuleVersion {
   readonly esmExports: Record<string, unknown> = fastNullObject();
   /** CJS/JSON: `module` as the code sees it. */
   readonly cjsModule: { exports: unknown } = { exports: {} };
-  readonly hotState: HotState = createHotState();
+  /** Created with the version's `import.meta.hot` (most modules never read it). */
+  #hotState: HotState | undefined;
+  /** `import.meta.hot`, once the module code read it. */
   hot: HotContext | undefined;
   /** Project modules this version imports, by path. */
   readonly imports = new Map<string, ModuleNode>();
@@ -40,6 +42,8 @@ export class ModuleVersion {
   readonly scope: ResourceScope;
   /** Modules above this one in the import chain that started its evaluation (cycle detection). */
   readonly chain: readonly ModuleNode[];
+  /** `chain` and this node: the chain of the versions this one starts (one array, not one per import). */
+  #childChain: readonly ModuleNode[] | undefined;
   /** Names this module defines itself (re-exports are not wrapped again). */
   readonly localExports: ReadonlySet<string>;
   /** Local exports whose binding never changes within this version (const, function, class, default). */
@@ -100,6 +104,20 @@ export class ModuleVersion {
     this.mentionsPrototype = shape.mentionsPrototype;
   }
 
+  /** What the version declared through `import.meta.hot` (nothing, a shared empty state, until it read it). */
+  get hotState(): HotState {
+    return this.#hotState ?? NO_HOT_STATE;
+  }
+
+  /** The state `import.meta.hot` writes to: created on the first read of `import.meta.hot`. */
+  ownHotState(): HotState {
+    return (this.#hotState ??= createHotState());
+  }
+
+  get childChain(): readonly ModuleNode[] {
+    return (this.#childChain ??= [...this.chain, this.node]);
+  }
+
   /**
    * Whether an export is a class (patched across versions, never forwarded). A constant
    * export's declaration answers without looking at the value: a re-run creates new function
@@ -136,7 +154,7 @@ export class ModuleVersion {
    */
   #constant(name: string): unknown {
     const at = this.#shape.constantIndex.get(name) as number;
-    const values = (this.#constants ??= new Array<unknown>(this.#shape.constantIndex.size).fill(UNREAD));
+    const values = (this.#constants ??= Array.from({ length: this.#shape.constantIndex.size }, (): unknown => UNREAD));
     let value = values[at];
     if (value === UNREAD) values[at] = value = this.esmExports[name];
     return value;
@@ -204,6 +222,16 @@ const UNREAD: unique symbol = Symbol('unread');
 function fastNullObject(): Record<string, unknown> {
   return Object.setPrototypeOf({}, null) as Record<string, unknown>;
 }
+
+/** The hot state of a version that never read `import.meta.hot`: read-only, nothing declared. */
+const NO_HOT_STATE: HotState = Object.freeze({
+  ...createHotState(),
+  selfAcceptCallbacks: Object.freeze([]) as unknown as HotState['selfAcceptCallbacks'],
+  depAccepts: Object.freeze([]) as unknown as HotState['depAccepts'],
+  disposeCallbacks: Object.freeze([]) as unknown as HotState['disposeCallbacks'],
+  pruneCallbacks: Object.freeze([]) as unknown as HotState['pruneCallbacks'],
+  checks: Object.freeze([]) as unknown as HotState['checks'],
+});
 
 function isEsModuleInterop(value: unknown): boolean {
   return value !== null && typeof value === 'object' && (value as Record<string, unknown>)['__esModule'] === true;

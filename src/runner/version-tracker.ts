@@ -13,23 +13,41 @@ export interface RetainedVersion {
   replacedForMs: number;
 }
 
+interface Alive {
+  module: string;
+  version: number;
+  replacedAt: number | undefined;
+}
+
 export class VersionTracker {
-  readonly #alive = new Map<string, { module: string; version: number; replacedAt: number | undefined }>();
-  readonly #registry = new FinalizationRegistry<string>((key) => {
-    this.#alive.delete(key);
+  /**
+   * Module → version → entry. No `module@version` key string per version: a 1,000-module
+   * re-run built (and hashed) 1,000 of them to track, and again to mark them replaced.
+   */
+  readonly #alive = new Map<string, Map<number, Alive>>();
+  #count = 0;
+  readonly #registry = new FinalizationRegistry<Alive>((entry) => {
     this.collected++;
+    const versions = this.#alive.get(entry.module);
+    if (versions?.get(entry.version) !== entry) return;
+    versions.delete(entry.version);
+    this.#count--;
+    if (versions.size === 0) this.#alive.delete(entry.module);
   });
   /** Versions collected so far. */
   collected = 0;
 
   track(target: object, module: string, version: number): void {
-    const key = `${module}@${version}`;
-    this.#alive.set(key, { module, version, replacedAt: undefined });
-    this.#registry.register(target, key);
+    let versions = this.#alive.get(module);
+    if (!versions) this.#alive.set(module, (versions = new Map()));
+    const entry: Alive = { module, version, replacedAt: undefined };
+    if (!versions.has(version)) this.#count++;
+    versions.set(version, entry);
+    this.#registry.register(target, entry);
   }
 
   replaced(module: string, version: number): void {
-    const entry = this.#alive.get(`${module}@${version}`);
+    const entry = this.#alive.get(module)?.get(version);
     if (entry) entry.replacedAt = Date.now();
   }
 
@@ -37,14 +55,16 @@ export class VersionTracker {
   retained(olderThanMs = 0): RetainedVersion[] {
     const now = Date.now();
     const out: RetainedVersion[] = [];
-    for (const entry of this.#alive.values()) {
-      if (entry.replacedAt === undefined || now - entry.replacedAt < olderThanMs) continue;
-      out.push({ module: entry.module, version: entry.version, replacedForMs: now - entry.replacedAt });
+    for (const versions of this.#alive.values()) {
+      for (const entry of versions.values()) {
+        if (entry.replacedAt === undefined || now - entry.replacedAt < olderThanMs) continue;
+        out.push({ module: entry.module, version: entry.version, replacedForMs: now - entry.replacedAt });
+      }
     }
     return out;
   }
 
   get aliveCount(): number {
-    return this.#alive.size;
+    return this.#count;
   }
 }
