@@ -156,12 +156,14 @@ export function resolvesTo(resolver: Resolver, specifier: string, from: string, 
   }
 }
 
-function sameNames(a: string[], b: string[]): boolean {
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   const set = new Set(a);
   return b.every((n) => set.has(n));
 }
 
-function union(a: string[], b: string[]): string[] {
+function union(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a === b) return a;
   return [...new Set([...a, ...b])];
 }

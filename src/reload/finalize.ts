@@ -22,11 +22,14 @@ export async function finalize(deps: TransactionDeps, tx: TransactionState, repl
       safeCall(registry, importer.node, deps.root, () => accept.callback?.(modules));
     }
   }
-  for (const old of replaced) await registry.disposeVersion(old, 'replaced');
+  for (const old of replaced) {
+    const disposing = registry.disposeVersion(old, 'replaced');
+    if (disposing) await disposing;
+  }
   // Only nodes that lost an importer in this transaction (and what they import, transitively) can be orphans.
   const candidates = new Set<ModuleNode>(tx.missing);
   for (const old of replaced) for (const dep of old.imports.values()) candidates.add(dep);
-  const pruned = await registry.graph.prune(candidates, tx.missing, deps.entry, (version) => registry.disposeVersion(version, 'pruned'));
+  const pruned = await registry.graph.prune(candidates, tx.missing, deps.entry, async (version) => registry.disposeVersion(version, 'pruned'));
   tx.timings.dispose = clock.monotonic() - started;
   tx.timings.total = clock.monotonic() - tx.t0;
   registry.emitHotEvent('hotswap:afterUpdate', { files: tx.base.files });

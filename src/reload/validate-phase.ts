@@ -54,6 +54,7 @@ function validationContext(registry: ModuleRegistry, root: string): ValidationCo
 
 function keepsExportNames(before: ModuleVersion, after: ModuleVersion): boolean {
   const next = after.exportNameSet();
+  if (next === before.exportNameSet()) return true;
   for (const name of before.exportNameSet()) if (!next.has(name)) return false;
   return true;
 }

@@ -59,6 +59,8 @@ export function namespaceWarnings(changed: readonly ModuleVersion[], ctx: Valida
     const before = instance.node.current;
     if (!before || before === instance || instance.isCommonJs) continue;
     const now = instance.exportNameSet();
+    // The same code without `export *` shares one set of names across versions: nothing removed.
+    if (now === before.exportNameSet()) continue;
     const removed = [...before.exportNameSet()].filter((n) => !now.has(n));
     if (removed.length === 0) continue;
     const readers = new Set<ModuleVersion>();

@@ -49,6 +49,7 @@ export type ScopeState = 'open' | 'retired' | 'released';
 export type ReleaseReason = 'replaced' | 'removed' | 'discarded';
 
 const storage = new AsyncLocalStorage<ResourceScope>();
+const never = (): boolean => false;
 
 export class ResourceScope {
   readonly owner: ScopeOwner;
@@ -119,13 +120,24 @@ export class ResourceScope {
    * discarded staged version). Errors go to `onError`; what stays alive is
    * kept for the leak report.
    */
+  /** Release at once when nothing was recorded (no await, no allocation); false: call `release`. */
+  releaseIfEmpty(reason: ReleaseReason): boolean {
+    if (this.#state === 'released') return true;
+    if (this.#resources.size > 0) return false;
+    this.#reason = reason;
+    this.retire(reason === 'discarded');
+    this.#state = 'released';
+    this.#isRecording = never;
+    return true;
+  }
+
   async release(reason: ReleaseReason, onError?: (error: unknown, resource: TrackedResource) => void): Promise<void> {
     if (this.#state === 'released') return;
     this.#reason = reason;
     this.retire(reason === 'discarded');
     this.#state = 'released';
     // Async resources created at top level (a socket, a handle) keep this scope as their context: hold nothing of the version.
-    this.#isRecording = () => false;
+    this.#isRecording = never;
     // Reverse order: what was created last is released first.
     const resources = [...this.#resources].reverse();
     this.#resources.clear();

@@ -165,8 +165,15 @@ export class ModuleVersion {
     return this.isCommonJs ? ['default'] : this.transformed.exports.map((e) => e.name);
   }
 
-  exportNames(): string[] {
-    if (!this.isCommonJs) return Object.keys(this.esmExports);
+  exportNames(): readonly string[] {
+    if (!this.isCommonJs) {
+      // Without `export *` the names are the code's own: every evaluated version of the same code has them.
+      const shape = this.#shape;
+      if (shape.names) return shape.names;
+      const names = Object.keys(this.esmExports);
+      if (this.status === 'evaluated' && shape.starFree) shape.names = names;
+      return names;
+    }
     const value = this.cjsModule.exports;
     const names = value !== null && (typeof value === 'object' || typeof value === 'function') ? Object.keys(value) : [];
     return ['default', ...names.filter((n) => n !== 'default')];
@@ -175,8 +182,13 @@ export class ModuleVersion {
   /** The export names as a set: one per evaluated ES module version (imports of it check against it). */
   exportNameSet(): ReadonlySet<string> {
     if (this.#exportNameSet) return this.#exportNameSet;
+    const shape = this.#shape;
+    if (shape.nameSet && this.status === 'evaluated') return (this.#exportNameSet = shape.nameSet);
     const names = new Set(this.exportNames());
-    if (this.status === 'evaluated' && !this.isCommonJs) this.#exportNameSet = names;
+    if (this.status === 'evaluated' && !this.isCommonJs) {
+      this.#exportNameSet = names;
+      if (shape.starFree) shape.nameSet = names;
+    }
     return names;
   }
 
@@ -187,17 +199,29 @@ export class ModuleVersion {
    */
   namespaceNames(): readonly string[] {
     if (this.#namespaceNames) return this.#namespaceNames;
+    const shape = this.#shape;
+    if (shape.namespaceNames && this.status === 'evaluated') return (this.#namespaceNames = shape.namespaceNames);
     const names = this.status === 'failed' ? this.staticExportNames() : [...new Set([...this.staticExportNames(), ...this.exportNames()])];
-    if (this.status === 'evaluated' && !this.isCommonJs) this.#namespaceNames = names;
+    if (this.status === 'evaluated' && !this.isCommonJs) {
+      this.#namespaceNames = names;
+      if (shape.starFree) shape.namespaceNames = names;
+    }
     return names;
   }
 
-  /** Local exports whose value is a class (once evaluated; ES modules are cached). */
+  /**
+   * Local exports whose value is a class (once evaluated; ES modules are cached). Exports declared
+   * as classes are known from the code; only the others' values are looked at.
+   */
   classExports(): readonly string[] {
     if (this.#classExports) return this.#classExports;
-    const names = this.exportNames().filter((name) => this.isLocalExport(name) && this.isClassExport(name));
-    if (this.status === 'evaluated' && !this.isCommonJs) this.#classExports = names;
-    return names;
+    if (this.isCommonJs || this.status !== 'evaluated') return this.exportNames().filter((name) => this.isLocalExport(name) && this.isClassExport(name));
+    const shape = this.#shape;
+    let names = shape.declaredClasses;
+    for (const name of shape.undeclared) {
+      if (this.isClassExport(name)) names = [...names, name];
+    }
+    return (this.#classExports = names);
   }
 
   /** Count direct calls of this version's functions too (while it is on probation), or stop. */
@@ -244,6 +268,14 @@ interface ExportShape {
   constantIndex: ReadonlyMap<string, number>;
   declares: ReadonlyMap<string, 'class' | 'function'>;
   mentionsPrototype: boolean;
+  /** No `export *`: the export names are the same in every evaluated version (cached below, from the first). */
+  starFree: boolean;
+  names?: readonly string[];
+  nameSet?: ReadonlySet<string>;
+  namespaceNames?: readonly string[];
+  /** Local exports declared as classes, and local exports whose declaration does not say. */
+  declaredClasses: readonly string[];
+  undeclared: readonly string[];
 }
 
 /** Per transform result, not per version: a 1,000-module re-run creates 1,000 versions of unchanged code. */
@@ -260,6 +292,9 @@ function exportShape(transformed: TransformedModule): ExportShape {
     constantIndex: new Map(constant.map((e, i) => [e.name, i] as const)),
     declares: new Map(constant.flatMap((e) => (e.declares ? [[e.name, e.declares] as const] : []))),
     mentionsPrototype: transformed.format !== 'esm' || transformed.code.includes('prototype'),
+    starFree: esm && !transformed.imports.some((r) => r.kind === 'reexport' && r.names.includes('*')),
+    declaredClasses: transformed.exports.filter((e) => e.local && e.declares === 'class').map((e) => e.name),
+    undeclared: transformed.exports.filter((e) => e.local && e.declares === undefined).map((e) => e.name),
   };
   shapes.set(transformed, shape);
   return shape;
