@@ -19,6 +19,7 @@ export const ESM_PARAMS = [
   '__hotswap_link__',
   '__hotswap_calls__',
   '__hotswap_rebind__',
+  '__hotswap_export__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;
@@ -75,6 +76,19 @@ export function compileModule(version: ModuleVersion, cachedData: Buffer | undef
  */
 export function trackedTimers(): [typeof setTimeout, typeof setInterval, typeof setImmediate] {
   return [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
+}
+
+const exportDescriptor: { enumerable: true; configurable: true; get: (() => unknown) | undefined } = { enumerable: true, configurable: true, get: undefined };
+
+/**
+ * `__hotswap_export__`: an export's getter, as the transform's `Object.defineProperty(exports, name,
+ * { enumerable, configurable, get })` defines it, from one shared descriptor (see shortExportGetters).
+ */
+export function defineExport(exports: object, name: string, get: () => unknown): void {
+  exportDescriptor.get = get;
+  Object.defineProperty(exports, name, exportDescriptor as PropertyDescriptor);
+  // Not held past the call: it would keep the version alive.
+  exportDescriptor.get = undefined;
 }
 
 /** Per module exports object: names `export *` added, and the namespace each came from. */

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
-import { exportAll, trackedTimers } from './evaluate.ts';
+import { defineExport, exportAll, trackedTimers } from './evaluate.ts';
 import { outsideScopes } from '../resources/index.ts';
 import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
@@ -210,6 +210,7 @@ export class ModuleRegistry {
           (specifier: string) => this.#link(version, specifier),
           callCompanion,
           (rebind: Rebinder) => (version.rebind = rebind),
+          defineExport,
         );
       }
       version.status = 'evaluated';

@@ -14,7 +14,7 @@ import type * as OxcTransform from 'oxc-transform';
 import { ERROR_CODES, HotswapError } from '../errors.ts';
 import { codeFrame, offsetToLineColumn } from '../shared/code-frame.ts';
 import { readModuleRecords, type ExportRecord, type ImportRecord } from './module-records.ts';
-import { applyEdits, linkImportsFirst, nameAnonymousDefaults, type Edit } from './runner-fixups.ts';
+import { applyEdits, linkImportsFirst, nameAnonymousDefaults, shortExportGetters, type Edit } from './runner-fixups.ts';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -43,7 +43,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-8';
+export const TRANSFORM_VERSION = 'hs-transform-9';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);
@@ -67,7 +67,8 @@ export function transformModule(file: string, source: string, options: Transform
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
   // Direct calls are rewritten by pattern: not in a source that itself mentions the runner's names.
   const directCalls = !js.includes('__vite_ssr_import') && !js.includes('__hotswap_calls');
-  return { file, format, code: linkImportsFirst(runner.code, directCalls), maps, imports: records.imports, exports: records.exports };
+  const code = directCalls ? shortExportGetters(runner.code) : runner.code;
+  return { file, format, code: linkImportsFirst(code, directCalls), maps, imports: records.imports, exports: records.exports };
 }
 
 function detectFormat(ext: string, hasModuleSyntax: boolean, defaultFormat: 'esm' | 'cjs'): ModuleFormat {

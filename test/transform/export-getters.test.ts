@@ -1,0 +1,43 @@
+/**
+ * Export getters are defined through the runner's shared helper (`__hotswap_export__`), not a
+ * descriptor literal per export and evaluation (issue 12). The rewrite keeps every line where
+ * it was, and the module behaves as before: live `let` bindings, re-exports, default exports,
+ * errors located at the right line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRuntime } from '../../src/index.ts';
+import { transformModule } from '../../src/transform/transform-module.ts';
+import { createProject } from '../support/project.ts';
+
+type Ns = Record<string, any>;
+
+const SOURCE = `import { base } from './base.ts';\nexport { base as again } from './base.ts';\nexport const A: number = base + 1;\nexport let counter = 0;\nexport function bump(): number { return ++counter; }\nexport default class Box { size = A; }\nexport function fail(): never {\n  throw new Error('line 8');\n}\n`;
+
+test('the transform defines export getters through the runner helper', () => {
+  const out = transformModule('/p/src/mod.ts', SOURCE, { defaultFormat: 'esm' });
+  assert.doesNotMatch(out.code, /Object\.defineProperty\(__vite_ssr_exports__/, 'no descriptor literal left');
+  for (const name of ['A', 'counter', 'bump', 'default', 'fail', 'again']) assert.match(out.code, new RegExp(`__hotswap_export__\\(__vite_ssr_exports__, "${name}", \\(\\) => `), name);
+  // A source that names the runner's identifiers is left as the transform wrote it.
+  const named = transformModule('/p/src/named.ts', `export const __vite_ssr_import_note = 1;\nexport const B = 2;\n`, { defaultFormat: 'esm' });
+  assert.match(named.code, /Object\.defineProperty\(__vite_ssr_exports__, "B"/);
+});
+
+test('modules with rewritten export getters keep live bindings, re-exports, defaults and error lines', async (t) => {
+  const p = createProject({ 'src/base.ts': `export const base = 1;\n`, 'src/mod.ts': SOURCE, 'src/main.ts': `export * as mod from './mod.ts';\nimport Box, { A, again } from './mod.ts';\nexport const seen = [A, again, new Box().size];\n` });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+  });
+  const main = await rt.import<Ns>('src/main.ts');
+  assert.deepEqual(main.seen, [2, 1, 2]);
+  assert.deepEqual(Object.keys(main.mod).sort(), ['A', 'again', 'bump', 'counter', 'default', 'fail']);
+  assert.equal(main.mod.bump(), 1);
+  assert.equal(main.mod.counter, 1, 'a let export reads its current value');
+  assert.throws(() => main.mod.fail(), (error: Error) => /mod\.ts:8:\d+/.test(String(error.stack)), 'the throw is located at line 8 of mod.ts');
+  p.write('src/base.ts', `export const base = 10;\n`);
+  assert.equal((await rt.reload(['src/base.ts'])).status, 'committed');
+  assert.deepEqual(main.seen, [11, 10, 11], 'a re-run reads the new values');
+  assert.equal(main.mod.counter, 0, 'the re-run module starts its let binding afresh');
+});
