@@ -36,18 +36,20 @@ let gcMs = 0, gcN = 0;
 new PerformanceObserver((l) => { for (const e of l.getEntries()) { gcMs += e.duration; gcN++; } }).observe({ entryTypes: ['gc'] });
 const N = Number(process.env.N ?? 20);
 let t = 0;
+let cpu0 = process.cpuUsage();
 for (let rev = 1; rev <= N; rev++) {
   writeFileSync(app.sharedFile, renderShared('shared-v0', rev));
-  if (rev === 6) { for (const k in acc) acc[k] = 0; gcMs = 0; gcN = 0; t = performance.now(); }
+  if (rev === 6) { for (const k in acc) acc[k] = 0; gcMs = 0; gcN = 0; t = performance.now(); cpu0 = process.cpuUsage(); }
   const result = await runtime.reload([app.sharedFile]);
   if (result.status !== 'committed') throw new Error(String(result.status));
   if (rev >= 6) for (const [p, ms] of Object.entries(result.timings)) (phases[p] ??= []).push(ms);
 }
 const wall = performance.now() - t;
+const cpu = process.cpuUsage(cpu0);
 await new Promise((d) => setTimeout(d, 50));
 const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const n = N - 5;
-log(`per reload (median): ${Object.entries(phases).map(([p, v]) => `${p} ${med(v).toFixed(1)}`).join(' · ')} | wall/reload ${(wall / n).toFixed(1)} | gc ${(gcMs / n).toFixed(1)} ms (${(gcN / n).toFixed(1)}x)`);
+log(`per reload (median): ${Object.entries(phases).map(([p, v]) => `${p} ${med(v).toFixed(1)}`).join(' · ')} | wall/reload ${(wall / n).toFixed(1)} cpu/reload ${((cpu.user + cpu.system) / 1000 / n).toFixed(1)} | gc ${(gcMs / n).toFixed(1)} ms (${(gcN / n).toFixed(1)}x)`);
 if (Object.keys(acc).length) log('avg per reload: ' + Object.entries(acc).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(' · '));
 await runtime.close();
 removeDir(dir);

@@ -196,7 +196,7 @@ export class ModuleRegistry {
         await fn(
           version.esmExports,
           meta,
-          (specifier: string, options?: { importedNames?: string[] }) => this.#importFrom(version, specifier, options?.importedNames),
+          (specifier: string, ...names: unknown[]) => this.#importFrom(version, specifier, importedNamesOf(names)),
           // import() always gives a promise, and a failure as its rejection
           async (specifier: string) => this.#importFrom(version, specifier),
           (source: unknown) => {
@@ -465,6 +465,13 @@ export class ModuleRegistry {
   }
 }
 
+
+/** An import's names: given as arguments (the transform's output), or as `{ importedNames }` (a source that names the runner). */
+function importedNamesOf(args: readonly unknown[]): readonly string[] | undefined {
+  if (args.length === 0) return undefined;
+  const first = args[0];
+  return typeof first === 'string' ? (args as readonly string[]) : (first as { importedNames?: string[] } | undefined)?.importedNames;
+}
 
 function releaseReason(reason: 'replaced' | 'aborted' | 'pruned'): 'discarded' | 'removed' | 'replaced' {
   return reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced';

@@ -82,7 +82,9 @@ export function linkImportsFirst(code: string, directCalls = true): string {
     companions.add(binding);
     links.push(`${calls} = __hotswap_calls__(${binding})`);
     rebinds.push(`${calls} = __hotswap_calls__(${binding} = s(${binding}));`);
-    return `${calls} = __hotswap_calls__(${binding} = await __vite_ssr_import__(${specifier}${rest.slice(0, -1)});`;
+    // The imported names as arguments, not an options literal made at every evaluation (lines kept).
+    const names = rest.slice(0, -1).replace(/^, \{ importedNames: \[/, ',').replace(/\] \}\)$/, ')');
+    return `${calls} = __hotswap_calls__(${binding} = await __vite_ssr_import__(${specifier}${names});`;
   });
   if (first < 0) return code;
   const body = companions.size > 0 ? rewriteDirectCalls(rewritten.slice(first), companions) : rewritten.slice(first);
