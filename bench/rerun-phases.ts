@@ -43,6 +43,7 @@ for (let rev = 1; rev <= N; rev++) {
   const result = await runtime.reload([app.sharedFile]);
   if (result.status !== 'committed') throw new Error(String(result.status));
   if (rev >= 6) for (const [p, ms] of Object.entries(result.timings)) (phases[p] ??= []).push(ms);
+  if (process.env.EACH) log(`reload ${rev}: ${Object.entries(result.timings).map(([p, ms]) => `${p} ${ms.toFixed(1)}`).join(" · ")}`);
 }
 const wall = performance.now() - t;
 const cpu = process.cpuUsage(cpu0);

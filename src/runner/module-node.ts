@@ -5,6 +5,7 @@
  * the committed version at use time (live bindings) and hands out stable
  * functions. Its state is written only by the module graph (module-graph.ts).
  */
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModuleVersion } from './module-version.ts';
 
@@ -19,6 +20,8 @@ const NO_NAMES: readonly string[] = [];
 export class ModuleNode {
   readonly id: string;
   readonly url: string;
+  /** The folder of the file (`import.meta.dirname`, `__dirname`). */
+  readonly dir: string;
   /** The committed version: what every call runs. */
   current: ModuleVersion | undefined;
   /** The version evaluated by the open transaction, not visible to committed code until commit. */
@@ -58,6 +61,7 @@ export class ModuleNode {
   constructor(id: string) {
     this.id = id;
     this.url = pathToFileURL(id).href;
+    this.dir = dirname(id);
     this.live = createView().view;
   }
 

@@ -7,7 +7,6 @@
  * ones and become visible only at commit).
  */
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
@@ -15,6 +14,7 @@ import { defineExport, exportAll, trackedTimers } from './evaluate.ts';
 import { outsideScopes } from '../resources/index.ts';
 import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext, type EventCallback } from './hot-context.ts';
+import { ModuleMeta } from './module-meta.ts';
 import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
 import { ModuleGraph } from './module-graph.ts';
@@ -175,24 +175,16 @@ export class ModuleRegistry {
       const [timeout, interval, immediate] = trackedTimers();
       if (version.transformed.format === 'cjs') {
         const require = this.#createRequire(version);
-        fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, dirname(node.id), timeout, interval, immediate, version.sentinel);
+        fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, node.dir, timeout, interval, immediate, version.sentinel);
       } else {
-        const hotOf = (): HotContext => this.#hotContext(version);
-        const meta = {
-          url: node.url,
-          filename: node.id,
-          dirname: dirname(node.id),
-          // as under node: true for the process's entry point (`hotswap run` puts it in argv[1])
-          main: node.id === process.argv[1],
-          // Created on first read: most modules never use it (a 1,000-module re-run made 1,000 of them).
-          get hot() {
-            return hotOf();
-          },
-          resolve: (specifier: string) => {
+        const meta = new ModuleMeta(
+          node,
+          (specifier: string) => {
             const r = this.resolver.resolve(specifier, node.id);
             return r.kind === 'project' ? new URL(`file://${r.path}`).href : r.url;
           },
-        };
+          () => this.#hotContext(version),
+        );
         await fn(
           version.esmExports,
           meta,

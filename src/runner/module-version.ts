@@ -154,7 +154,7 @@ export class ModuleVersion {
    */
   #constant(name: string): unknown {
     const at = this.#shape.constantIndex.get(name) as number;
-    const values = (this.#constants ??= Array.from({ length: this.#shape.constantIndex.size }, (): unknown => UNREAD));
+    const values = (this.#constants ??= unreadSlots(this.#shape.constantIndex.size));
     let value = values[at];
     if (value === UNREAD) values[at] = value = this.esmExports[name];
     return value;
@@ -238,6 +238,12 @@ export class ModuleVersion {
 
 /** Marks a constant export not read yet (undefined is a value). */
 const UNREAD: unique symbol = Symbol('unread');
+
+function unreadSlots(count: number): unknown[] {
+  const slots: unknown[] = [];
+  for (let i = 0; i < count; i++) slots.push(UNREAD);
+  return slots;
+}
 
 /**
  * An object without a prototype that V8 keeps in fast mode (`Object.create(null)` starts as a
