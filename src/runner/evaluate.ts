@@ -74,14 +74,16 @@ export function compileModule(version: ModuleVersion, cachedData: Buffer | undef
  * record into the scope the module runs in, so a package called from top level
  * is covered too. Read at call time: the hooks are installed with the first scope.
  */
-export function trackedTimers(): readonly [typeof setTimeout, typeof setInterval, typeof setImmediate] {
-  const { setTimeout, setInterval, setImmediate } = globalThis;
+export type Timers = readonly [typeof globalThis.setTimeout, typeof globalThis.setInterval, typeof globalThis.setImmediate];
+
+export function trackedTimers(): Timers {
+  const { setTimeout: timeout, setInterval: interval, setImmediate: immediate } = globalThis;
   // One tuple while the globals stay the same (every version reads them).
-  if (timers[0] !== setTimeout || timers[1] !== setInterval || timers[2] !== setImmediate) timers = [setTimeout, setInterval, setImmediate];
+  if (timers[0] !== timeout || timers[1] !== interval || timers[2] !== immediate) timers = [timeout, interval, immediate];
   return timers;
 }
 
-let timers: readonly [typeof setTimeout, typeof setInterval, typeof setImmediate] = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
+let timers: Timers = [globalThis.setTimeout, globalThis.setInterval, globalThis.setImmediate];
 
 const exportDescriptor: { enumerable: true; configurable: true; get: (() => unknown) | undefined } = { enumerable: true, configurable: true, get: undefined };
 
