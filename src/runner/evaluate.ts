@@ -20,6 +20,7 @@ export const ESM_PARAMS = [
   '__hotswap_calls__',
   '__hotswap_rebind__',
   '__hotswap_export__',
+  '__hotswap_done__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;

@@ -203,6 +203,7 @@ export class ModuleRegistry {
           callCompanion,
           (rebind: Rebinder) => (version.rebind = rebind),
           defineExport,
+          (_exports: unknown, ...pairs: unknown[]) => version.recordValues(pairs),
         );
       }
       version.status = 'evaluated';

@@ -160,6 +160,20 @@ export class ModuleVersion {
     return value;
   }
 
+  /**
+   * The values the module code handed over when its top level finished (`__hotswap_done__`, see
+   * shortExportGetters): those of constant exports are kept, so no getter needs a call.
+   */
+  recordValues(pairs: readonly unknown[]): void {
+    const index = this.#shape.constantIndex;
+    if (index.size === 0) return;
+    const values = (this.#constants ??= unreadSlots(index.size));
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const at = index.get(pairs[i] as string);
+      if (at !== undefined) values[at] = pairs[i + 1];
+    }
+  }
+
   /** Export names known before evaluation (static records), for namespaces handed out during a cycle. */
   staticExportNames(): string[] {
     return this.isCommonJs ? ['default'] : this.transformed.exports.map((e) => e.name);

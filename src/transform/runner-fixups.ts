@@ -115,7 +115,16 @@ const EXPORT_GETTER = /^Object\.defineProperty\(__vite_ssr_exports__, ("(?:[^"\\
  * version and so never gets warm (issue 12: a re-run of 1,000 modules made ~7,000). The
  * runner's `__hotswap_export__` defines the same getter from a shared descriptor. The call
  * keeps the statement's line count, so source maps stay exact.
+ *
+ * A last line hands the runner every export's value once the top level has run
+ * (`__hotswap_done__(exports, name, value, ...)`): it keeps those of constant exports, which a
+ * commit reads, instead of calling each getter of each new version once.
  */
 export function shortExportGetters(code: string): string {
-  return code.replace(EXPORT_GETTER, (match, name: string, binding: string) => `__hotswap_export__(__vite_ssr_exports__, ${name}, () => ${binding});${'\n'.repeat(match.split('\n').length - 1)}`);
+  const values: string[] = [];
+  const out = code.replace(EXPORT_GETTER, (match, name: string, binding: string) => {
+    if (!binding.includes('.')) values.push(`${name}, ${binding}`);
+    return `__hotswap_export__(__vite_ssr_exports__, ${name}, () => ${binding});${'\n'.repeat(match.split('\n').length - 1)}`;
+  });
+  return values.length === 0 ? out : `${out}\n;__hotswap_done__(__vite_ssr_exports__, ${values.join(', ')});`;
 }

@@ -14,10 +14,14 @@ type Ns = Record<string, any>;
 
 const SOURCE = `import { base } from './base.ts';\nexport { base as again } from './base.ts';\nexport const A: number = base + 1;\nexport let counter = 0;\nexport function bump(): number { return ++counter; }\nexport default class Box { size = A; }\nexport function fail(): never {\n  throw new Error('line 8');\n}\n`;
 
-test('the transform defines export getters through the runner helper', () => {
+test('the transform defines export getters through the runner helper, and hands the values over at the end', () => {
   const out = transformModule('/p/src/mod.ts', SOURCE, { defaultFormat: 'esm' });
   assert.doesNotMatch(out.code, /Object\.defineProperty\(__vite_ssr_exports__/, 'no descriptor literal left');
   for (const name of ['A', 'counter', 'bump', 'default', 'fail', 'again']) assert.match(out.code, new RegExp(`__hotswap_export__\\(__vite_ssr_exports__, "${name}", \\(\\) => `), name);
+  const done = out.code.trimEnd().split('\n').at(-1) ?? '';
+  assert.match(done, /^;__hotswap_done__\(__vite_ssr_exports__, /, 'the last line hands the values over');
+  for (const name of ['A', 'counter', 'bump', 'fail']) assert.match(done, new RegExp(`"${name}", ${name}\\b`), name);
+  assert.doesNotMatch(done, /"again"/, 'a re-export is read through its getter (not a local binding)');
   // A source that names the runner's identifiers is left as the transform wrote it.
   const named = transformModule('/p/src/named.ts', `export const __vite_ssr_import_note = 1;\nexport const B = 2;\n`, { defaultFormat: 'esm' });
   assert.match(named.code, /Object\.defineProperty\(__vite_ssr_exports__, "B"/);
