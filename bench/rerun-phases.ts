@@ -1,7 +1,9 @@
 /**
  * In-process phases of a 1,000-module every-module re-run (createRuntime, no watcher, no disk
  * cache): 20 edits of REV in shared.ts, the last 15 measured. WRAP=1 also times ModuleNode's
- * view and commit methods (outermost call only). Usage: node bench/rerun-phases.ts (N=20 WRAP=1)
+ * view and commit methods (outermost call only); EACH=1 prints every reload; WARM=<modules> first
+ * re-runs a small generated app 20 times (JIT warm-up experiment: the first re-runs after a start
+ * are the slowest). Usage: node bench/rerun-phases.ts (N=20 WRAP=1 EACH=1 WARM=60)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,18 @@ if (process.env.WRAP) {
   if (process.env.WRAP === '2') wrap(ModuleGraph.prototype, 'commit', 'graph.commit');
 }
 const dir = tempDir('inproc');
+if (process.env.WARM) {
+  const small = generateApp(join(dir, 'small'), Number(process.env.WARM), { weights: true });
+  const rt = createRuntime({ root: small.dir, cacheDir: false });
+  process.env['PORT'] = '0';
+  await rt.import('src/main.ts');
+  const t0 = performance.now();
+  for (let rev = 1; rev <= Number(process.env.WARMN ?? 20); rev++) {
+    await rt.request({ changed: [small.sharedFile], sources: new Map([[small.sharedFile, renderShared('shared-v0', rev)]]) });
+  }
+  log(`warm-up: ${(performance.now() - t0).toFixed(0)} ms`);
+  await rt.close();
+}
 const app = generateApp(join(dir, 'app'), 1000, { weights: true });
 const runtime = createRuntime({ root: app.dir, cacheDir: false });
 process.env['PORT'] = '0';
