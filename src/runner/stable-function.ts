@@ -167,8 +167,8 @@ export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
   return cells.get(forwarder)?.target;
 }
 
-/** Refs of collected classes are dropped when the list reaches this length (then twice the survivors). */
-const PRUNE_CLASS_REFS_AT = 8;
+/** A collected class version leaves its lineage: the list holds live versions only (and no dead refs after a GC). */
+const collected = new FinalizationRegistry<{ lineage: ClassLineage; ref: WeakRef<object> }>(({ lineage, ref }) => lineage.drop(ref));
 
 /**
  * Every version of one class export of one module, oldest first, weakly (a version nobody holds
@@ -177,17 +177,16 @@ const PRUNE_CLASS_REFS_AT = 8;
  * a reload passes `instanceof` against the class as it is now.
  */
 export class ClassLineage {
-  readonly #refs: WeakRef<object>[] = [];
-  #pruneAt = PRUNE_CLASS_REFS_AT;
+  #refs: WeakRef<object>[] = [];
   readonly #hasInstance: (this: unknown, instance: unknown) => boolean;
 
   constructor() {
-    const refs = this.#refs;
+    const versions = (): readonly WeakRef<object>[] => this.#refs;
     const hasInstance = function (this: unknown, instance: unknown): boolean {
       if (ordinaryHasInstance(this, instance)) return true;
       // A subclass inherits the static: it accepts its own instances only.
       if (typeof this !== 'function' || !Object.hasOwn(this, Symbol.hasInstance)) return false;
-      for (const ref of refs) {
+      for (const ref of versions()) {
         const version = ref.deref();
         if (version === this) return false;
         if (version !== undefined && ordinaryHasInstance(version, instance)) return true;
@@ -219,18 +218,20 @@ export class ClassLineage {
       }
     }
     Object.defineProperty(next, Symbol.hasInstance, { configurable: true, value: this.#hasInstance });
-    this.#refs.push(new WeakRef(next));
-    if (this.#refs.length >= this.#pruneAt) {
-      // Pruned now and then, not at every commit: a deref keeps its class alive until the job ends.
-      const alive = this.#refs.filter((ref) => ref.deref() !== undefined);
-      this.#refs.splice(0, this.#refs.length, ...alive);
-      this.#pruneAt = Math.max(PRUNE_CLASS_REFS_AT, alive.length * 2);
-    }
+    this.remember(next);
+  }
+
+  /** A version was collected (see `collected`). */
+  drop(ref: WeakRef<object>): void {
+    // A new array: one that grew while old versions waited for a full GC keeps its capacity otherwise.
+    this.#refs = this.#refs.filter((r) => r !== ref);
   }
 
   /** Record a version without patching anything (the first version, committed by a live load). */
   remember(value: object): void {
-    this.#refs.push(new WeakRef(value));
+    const ref = new WeakRef(value);
+    this.#refs.push(ref);
+    collected.register(value, { lineage: this, ref });
   }
 }
 
