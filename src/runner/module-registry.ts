@@ -13,7 +13,10 @@ import type { TransformedModule } from '../transform/transform-module.ts';
 import { defineExport, exportAll, trackedTimers } from './evaluate.ts';
 import { outsideScopes } from '../resources/index.ts';
 import { ownedResource } from '../resources/owned-resource.ts';
-import { HotContext, type EventCallback } from './hot-context.ts';
+import { HotContext } from './hot-context.ts';
+import { HotEvents } from './hot-events.ts';
+import { ScriptNames } from './script-names.ts';
+import { disposeVersion, type DisposalDeps, type DisposeReason } from './version-disposal.ts';
 import { ModuleMeta } from './module-meta.ts';
 import { checkExternalNames, checkImportedNames } from './imported-names.ts';
 import { importLocation } from './import-location.ts';
@@ -24,7 +27,7 @@ import type { ModuleNode } from './module-node.ts';
 import { ModuleVersion } from './module-version.ts';
 import type { Resolver } from './resolver.ts';
 import type { Evaluator } from './seams.ts';
-import { firstProjectFrame, registerSourceMaps, scriptName, unregisterSourceMaps } from './source-maps.ts';
+import { firstProjectFrame, registerSourceMaps, scriptName } from './source-maps.ts';
 import type { SourceStore, SourceText } from './source-store.ts';
 import type { VersionTracker } from './version-tracker.ts';
 
@@ -62,16 +65,14 @@ interface ExternalImport {
   loaded?: { namespace: unknown };
 }
 
-/** Old versions' script names kept mapped for stack traces of calls still in flight. */
-const MAPS_KEPT_PER_MODULE = 4;
-
 export class ModuleRegistry {
   readonly graph: ModuleGraph;
   readonly #options: RegistryOptions;
-  readonly #events = new Map<string, Set<EventCallback>>();
+  readonly #events: HotEvents;
   /** Packages and builtins by URL: their import, and its namespace once resolved (later imports bind without waiting). */
   readonly #externals = new Map<string, ExternalImport>();
-  readonly #scripts = new Map<ModuleNode, string[]>();
+  readonly #scripts = new ScriptNames();
+  readonly #disposal: DisposalDeps;
   /** `frameFor`, made once: name checks pass it on every import. */
   readonly #frameFor = (location: { file: string; line: number; column: number } | undefined): string | undefined => this.frameFor(location);
   /** Versions whose namespace a cycle handed out while they evaluated. */
@@ -79,7 +80,12 @@ export class ModuleRegistry {
 
   constructor(options: RegistryOptions) {
     this.#options = options;
-    this.graph = new ModuleGraph((node) => this.#forgetScripts(node));
+    this.graph = new ModuleGraph((node) => {
+      this.#scripts.forget(node);
+      options.evaluator.forget?.(node.id);
+    });
+    this.#events = new HotEvents((error) => options.onHotCallbackError(error));
+    this.#disposal = { root: options.root, onError: (error) => options.onHotCallbackError(error), replaced: (module, version) => options.versions.replaced(module, version) };
   }
 
   get resolver(): Resolver {
@@ -140,7 +146,7 @@ export class ModuleRegistry {
     // Unchanged code reuses the compiled script of the version that compiled it, and so its name (see script-cache.ts).
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
-    this.#rememberScript(node, script);
+    this.#scripts.remember(node, script);
     this.#options.versions.track(version.sentinel, node.id, version.version);
     if (staging) {
       this.graph.stage(version);
@@ -230,7 +236,7 @@ export class ModuleRegistry {
         return resolved.kind === 'project' ? resolved.path : resolved.url;
       },
       invalidate: (message) => this.#options.onInvalidate(node, message),
-      on: (event, callback) => this.#on(event, callback),
+      on: (event, callback) => this.#events.on(event, callback),
       own: (resource, release) => version.scope.add(ownedResource(resource, release)),
       keep: (create) => outsideScopes(create),
     });
@@ -378,44 +384,11 @@ export class ModuleRegistry {
   }
 
   /**
-   * Run a replaced (or aborted, or pruned) version's dispose handlers, release
-   * its resources (src/resources/) and detach its hot listeners. A throwing handler is reported and
-   * never stops the others.
+   * Run a replaced (or aborted, or pruned) version's dispose handlers, release its resources and
+   * detach its hot listeners (version-disposal.ts). Undefined when it finished at once.
    */
-  disposeVersion(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> | undefined {
-    if (version.disposed) return undefined;
-    const { hotState } = version;
-    // Most versions have nothing to run or release: done at once (a 1,000-module re-run disposes 1,000).
-    if (hotState.disposeCallbacks.length === 0 && (reason !== 'pruned' || hotState.pruneCallbacks.length === 0) && version.scope.releaseIfEmpty(releaseReason(reason))) {
-      version.disposed = true;
-      version.hot?.detach();
-      if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
-      return undefined;
-    }
-    return this.#dispose(version, reason);
-  }
-
-  async #dispose(version: ModuleVersion, reason: 'replaced' | 'aborted' | 'pruned'): Promise<void> {
-    version.disposed = true;
-    const callbacks = [...version.hotState.disposeCallbacks, ...(reason === 'pruned' ? version.hotState.pruneCallbacks : [])];
-    const release = (): Promise<void> => version.scope.release(releaseReason(reason), (error, resource) =>
-      this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `Releasing ${resource.label} of ${relativePath(version.node.id, this.#options.root)} failed: ${String(error)}`, { cause: error })),
-    );
-    // A version that never went live gives a listening socket it shares back to the live server
-    // first: its own dispose handler (`server.close()`) must not close the socket the live one serves.
-    if (reason === 'aborted') await release();
-    for (const callback of callbacks) {
-      try {
-        await callback(version.node.data);
-      } catch (error) {
-        this.#options.onHotCallbackError(
-          new HotswapError(ERROR_CODES.HOT_CALLBACK, `A ${reason === 'pruned' ? 'prune' : 'dispose'} handler of ${relativePath(version.node.id, this.#options.root)} threw: ${String(error)}`, { cause: error }),
-        );
-      }
-    }
-    if (reason !== 'aborted') await release();
-    version.hot?.detach();
-    if (reason !== 'aborted') this.#options.versions.replaced(version.node.id, version.version);
+  disposeVersion(version: ModuleVersion, reason: DisposeReason): Promise<void> | undefined {
+    return disposeVersion(version, reason, this.#disposal);
   }
 
   /** A throw from a hot callback (accept, dispose, prune, `on`): reaches `runtime.on('error')`. */
@@ -424,50 +397,15 @@ export class ModuleRegistry {
   }
 
   emitHotEvent(event: string, payload: unknown): void {
-    for (const callback of this.#events.get(event) ?? []) {
-      try {
-        callback(payload);
-      } catch (error) {
-        this.#options.onHotCallbackError(new HotswapError(ERROR_CODES.HOT_CALLBACK, `An import.meta.hot.on('${event}') handler threw: ${String(error)}`, { cause: error }));
-      }
-    }
-  }
-
-  #on(event: string, callback: EventCallback): () => void {
-    let set = this.#events.get(event);
-    if (!set) this.#events.set(event, (set = new Set()));
-    set.add(callback);
-    return () => set.delete(callback);
-  }
-
-  #forgetScripts(node: ModuleNode): void {
-    for (const script of this.#scripts.get(node) ?? []) unregisterSourceMaps(script);
-    this.#scripts.delete(node);
-    this.#options.evaluator.forget?.(node.id);
-  }
-
-  #rememberScript(node: ModuleNode, script: string): void {
-    const list = this.#scripts.get(node) ?? [];
-    // A re-run of unchanged code runs under the same script name: one entry, moved to the newest,
-    // so dropping the oldest never unregisters the maps of the code that runs now.
-    const at = list.indexOf(script);
-    if (at >= 0) list.splice(at, 1);
-    list.push(script);
-    while (list.length > MAPS_KEPT_PER_MODULE) unregisterSourceMaps(list.shift() as string);
-    this.#scripts.set(node, list);
+    this.#events.emit(event, payload);
   }
 }
-
 
 /** An import's names: given as arguments (the transform's output), or as `{ importedNames }` (a source that names the runner). */
 function importedNamesOf(args: readonly unknown[]): readonly string[] | undefined {
   if (args.length === 0) return undefined;
   const first = args[0];
   return typeof first === 'string' ? (args as readonly string[]) : (first as { importedNames?: string[] } | undefined)?.importedNames;
-}
-
-function releaseReason(reason: 'replaced' | 'aborted' | 'pruned'): 'discarded' | 'removed' | 'replaced' {
-  return reason === 'aborted' ? 'discarded' : reason === 'pruned' ? 'removed' : 'replaced';
 }
 
 /** Where an import is in a version's source (re-exported: validation imports it from here). */
