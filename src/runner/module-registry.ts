@@ -6,7 +6,6 @@
  * staging (a reload transaction: versions are evaluated beside the committed
  * ones and become visible only at commit).
  */
-import { createRequire } from 'node:module';
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
@@ -14,7 +13,9 @@ import { defineExport, exportAll, trackedTimers } from './evaluate.ts';
 import { outsideScopes } from '../resources/index.ts';
 import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext } from './hot-context.ts';
+import { ExternalImports } from './external-imports.ts';
 import { HotEvents } from './hot-events.ts';
+import { createProjectRequire, type RequireHost } from './project-require.ts';
 import { ScriptNames } from './script-names.ts';
 import { disposeVersion, type DisposalDeps, type DisposeReason } from './version-disposal.ts';
 import { ModuleMeta } from './module-meta.ts';
@@ -59,20 +60,16 @@ export interface RegistryOptions {
   onHotCallbackError(error: HotswapError): void;
 }
 
-interface ExternalImport {
-  pending: Promise<unknown>;
-  /** Set once `pending` resolved. */
-  loaded?: { namespace: unknown };
-}
 
 export class ModuleRegistry {
   readonly graph: ModuleGraph;
   readonly #options: RegistryOptions;
   readonly #events: HotEvents;
   /** Packages and builtins by URL: their import, and its namespace once resolved (later imports bind without waiting). */
-  readonly #externals = new Map<string, ExternalImport>();
+  readonly #externals = new ExternalImports();
   readonly #scripts = new ScriptNames();
   readonly #disposal: DisposalDeps;
+  readonly #requireHost: RequireHost;
   /** `frameFor`, made once: name checks pass it on every import. */
   readonly #frameFor = (location: { file: string; line: number; column: number } | undefined): string | undefined => this.frameFor(location);
   /** Versions whose namespace a cycle handed out while they evaluated. */
@@ -85,6 +82,12 @@ export class ModuleRegistry {
       options.evaluator.forget?.(node.id);
     });
     this.#events = new HotEvents((error) => options.onHotCallbackError(error));
+    this.#requireHost = {
+      graph: this.graph,
+      root: options.root,
+      resolveFor: (importer, specifier) => this.#resolveFor(importer, specifier),
+      versionFor: (node, staging, chain) => this.versionFor(node, staging as StagingContext | undefined, chain),
+    };
     this.#disposal = { root: options.root, onError: (error) => options.onHotCallbackError(error), replaced: (module, version) => options.versions.replaced(module, version) };
   }
 
@@ -180,7 +183,7 @@ export class ModuleRegistry {
       const fn = compiled.fn;
       const [timeout, interval, immediate] = trackedTimers();
       if (version.transformed.format === 'cjs') {
-        const require = this.#createRequire(version);
+        const require = createProjectRequire(version, this.#requireHost);
         fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, node.dir, timeout, interval, immediate, version.sentinel);
       } else {
         const meta = new ModuleMeta(
@@ -261,7 +264,7 @@ export class ModuleRegistry {
         if (importedNames) checkExternalNames(importer, specifier, importedNames, namespace as object, this.#options.root, this.#frameFor);
         return namespace;
       };
-      const external = this.#importExternal(resolved.url);
+      const external = this.#externals.get(resolved.url);
       return external.loaded ? check(external.loaded.namespace) : external.pending.then(check);
     }
     const node = this.graph.ensure(resolved.path);
@@ -313,37 +316,6 @@ export class ModuleRegistry {
     return node.stagingViewFor(staging);
   }
 
-  #createRequire(importer: ModuleVersion): NodeJS.Require {
-    const native = createRequire(importer.node.id);
-    const require = ((specifier: string) => {
-      const staging = importer.stagingContext as StagingContext | undefined;
-      const resolved = this.#resolveFor(importer, specifier);
-      if (resolved.kind === 'external') return outsideScopes(() => native(resolved.specifier));
-      const node = this.graph.ensure(resolved.path);
-      importer.imports.set(node.id, node);
-      if (!staging) this.graph.link(importer.node, node);
-      const target = this.versionFor(node, staging, importer.childChain);
-      if (target.status === 'failed') throw target.error;
-      if (target.transformed.format === 'esm') {
-        const inCycle = importer.chain.includes(node);
-        if (target.status !== 'evaluated' && !inCycle) {
-          throw new HotswapError(ERROR_CODES.REQUIRE_ESM, `require() of ES module ${relativePath(node.id, this.#options.root)} from ${relativePath(importer.node.id, this.#options.root)}`, {
-            hint: 'Use import()/import instead, or load the ES module before requiring it.',
-          });
-        }
-        return staging ? this.#stagingView(importer, node, staging) : node.live;
-      }
-      return node.requireView(staging !== undefined);
-    }) as NodeJS.Require;
-    require.resolve = ((specifier: string) => {
-      const r = this.#resolveFor(importer, specifier);
-      return r.kind === 'project' ? r.path : native.resolve(r.specifier);
-    }) as NodeJS.RequireResolve;
-    require.cache = native.cache;
-    require.main = native.main;
-    return require;
-  }
-
   #resolveFor(importer: ModuleVersion, specifier: string): ReturnType<Resolver['resolve']> {
     try {
       return this.resolver.resolve(specifier, importer.node.id);
@@ -359,15 +331,6 @@ export class ModuleRegistry {
     }
   }
 
-  #importExternal(url: string): ExternalImport {
-    let external = this.#externals.get(url);
-    if (!external) {
-      const created: ExternalImport = { pending: outsideScopes(() => import(url)) };
-      created.pending.then((namespace) => (created.loaded = { namespace }), () => this.#externals.delete(url));
-      this.#externals.set(url, (external = created));
-    }
-    return external;
-  }
 
 
   /** Wrap a throw from module code as a located HotswapError (file:line:col, code frame, cause). */
