@@ -1,7 +1,8 @@
 /**
- * The namespace objects importers hold, and their call companions.
+ * The namespace object committed code holds (a module node's `live` view: one per module;
+ * staged code reads a staging view instead, staging-view.ts), and its call companion.
  *
- * A view is what `import * as ns` and every named import read: constant exports
+ * The view is what `import * as ns` and every named import read: constant exports
  * are data properties (functions as their stable forwarder, so a function handed
  * out keeps its identity), `let` exports getters. Each view records what it
  * defines, so a sync after a commit touches only the properties whose value or
