@@ -24,7 +24,7 @@ function wrap(proto: object, name: string, label = name): void {
   };
 }
 if (process.env.WRAP) {
-  for (const n of ['adopt', 'syncViews', 'endTransaction', 'stagingViewFor', 'release', 'hold', 'syncStagingView']) wrap(ModuleNode.prototype, n);
+  for (const n of ['adopt', 'syncViews', 'endTransaction', 'stagingViewFor']) wrap(ModuleNode.prototype, n);
   if (process.env.WRAP === '2') wrap(ModuleGraph.prototype, 'commit', 'graph.commit');
 }
 const dir = tempDir('inproc');

@@ -115,29 +115,22 @@ export class ResourceScope {
     }
   }
 
+  /** Release at once when nothing was recorded (no await, no allocation); false: call `release`. */
+  releaseIfEmpty(reason: ReleaseReason): boolean {
+    if (this.#state === 'released') return true;
+    if (this.#resources.size > 0) return false;
+    this.#markReleased(reason);
+    return true;
+  }
+
   /**
    * Free everything (after the new version committed, or at once for a
    * discarded staged version). Errors go to `onError`; what stays alive is
    * kept for the leak report.
    */
-  /** Release at once when nothing was recorded (no await, no allocation); false: call `release`. */
-  releaseIfEmpty(reason: ReleaseReason): boolean {
-    if (this.#state === 'released') return true;
-    if (this.#resources.size > 0) return false;
-    this.#reason = reason;
-    this.retire(reason === 'discarded');
-    this.#state = 'released';
-    this.#isRecording = never;
-    return true;
-  }
-
   async release(reason: ReleaseReason, onError?: (error: unknown, resource: TrackedResource) => void): Promise<void> {
     if (this.#state === 'released') return;
-    this.#reason = reason;
-    this.retire(reason === 'discarded');
-    this.#state = 'released';
-    // Async resources created at top level (a socket, a handle) keep this scope as their context: hold nothing of the version.
-    this.#isRecording = never;
+    this.#markReleased(reason);
     // Reverse order: what was created last is released first.
     const resources = [...this.#resources].reverse();
     this.#resources.clear();
@@ -146,6 +139,14 @@ export class ResourceScope {
       if (error !== undefined) onError?.(error.value, resource);
       if (resource.alive()) lingering.add(this.owner, resource);
     }
+  }
+
+  #markReleased(reason: ReleaseReason): void {
+    this.#reason = reason;
+    this.retire(reason === 'discarded');
+    this.#state = 'released';
+    // Async resources created at top level (a socket, a handle) keep this scope as their context: hold nothing of the version.
+    this.#isRecording = never;
   }
 }
 

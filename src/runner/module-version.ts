@@ -44,10 +44,6 @@ export class ModuleVersion {
   readonly chain: readonly ModuleNode[];
   /** `chain` and this node: the chain of the versions this one starts (one array, not one per import). */
   #childChain: readonly ModuleNode[] | undefined;
-  /** Names this module defines itself (re-exports are not wrapped again). */
-  readonly localExports: ReadonlySet<string>;
-  /** Local exports whose binding never changes within this version (const, function, class, default). */
-  readonly constantExports: ReadonlySet<string>;
   /** Held by the module's V8 context: alive while any function of this version is (see evaluate.ts). */
   readonly sentinel: { module: string; version: number };
   status: VersionStatus = 'evaluating';
@@ -82,10 +78,6 @@ export class ModuleVersion {
   readonly #shape: ExportShape;
   /** Local class exports once evaluated (`adopt` patches their older versions). */
   #classExports: readonly string[] | undefined;
-  /** Its code says `prototype`: its forwarders' `prototype` follows at every commit (stable-function.ts retargetCell). */
-  readonly mentionsPrototype: boolean;
-  /** Constant local exports whose declaration tells class from function (module-records.ts). */
-  readonly #declares: ReadonlyMap<string, 'class' | 'function'>;
 
   constructor(node: ModuleNode, transformed: TransformedModule, read: { source: string; hash: string }, chain: readonly ModuleNode[]) {
     this.node = node;
@@ -96,12 +88,22 @@ export class ModuleVersion {
     this.chain = chain;
     this.sentinel = { module: node.id, version: this.version };
     this.scope = createResourceScope(this.sentinel, () => this.evaluatingTopLevel);
-    const shape = exportShape(transformed);
-    this.#shape = shape;
-    this.localExports = shape.local;
-    this.constantExports = shape.constant;
-    this.#declares = shape.declares;
-    this.mentionsPrototype = shape.mentionsPrototype;
+    this.#shape = exportShape(transformed);
+  }
+
+  /** Names this module defines itself (re-exports are not wrapped again). */
+  get localExports(): ReadonlySet<string> {
+    return this.#shape.local;
+  }
+
+  /** Local exports whose binding never changes within this version (const, function, class, default). */
+  get constantExports(): ReadonlySet<string> {
+    return this.#shape.constant;
+  }
+
+  /** Its code says `prototype`: its forwarders' `prototype` follows at every commit (stable-function.ts retargetCell). */
+  get mentionsPrototype(): boolean {
+    return this.#shape.mentionsPrototype;
   }
 
   /** What the version declared through `import.meta.hot` (nothing, a shared empty state, until it read it). */
@@ -125,13 +127,13 @@ export class ModuleVersion {
    */
   isClassExport(name: string, value: unknown = this.rawExport(name)): boolean {
     if (typeof value !== 'function') return false;
-    const declared = this.#declares.get(name);
+    const declared = this.#shape.declares.get(name);
     return declared === undefined ? isClass(value) : declared === 'class';
   }
 
   /** How a constant local export is declared (`function` / `class`), when its declaration says. */
   declaredKind(name: string): 'class' | 'function' | undefined {
-    return this.#declares.get(name);
+    return this.#shape.declares.get(name);
   }
 
   get isCommonJs(): boolean {

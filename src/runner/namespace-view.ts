@@ -18,6 +18,8 @@
  * errors are counted.
  */
 
+import { privateSlot } from './private-slot.ts';
+
 /** Marks a property defined as a getter (reads the version at use time). */
 export const GETTER: unique symbol = Symbol('getter');
 
@@ -30,39 +32,20 @@ export interface ViewState {
   readonly calls: Record<string, unknown>;
 }
 
-/**
- * A view's state rides on the view itself as a private field (invisible to reflection: no
- * extra key, no symbol). A WeakMap from view to state did the same, but its table grew with
- * every re-run of 1,000 modules and V8 keeps a weak table's size after GC (~0.5 MB each).
- */
-export class Stamp {
-  constructor(target: object) {
-    // Returning the target makes the subclass's private field land on it.
-    return target;
-  }
-}
-class ViewSlot extends Stamp {
-  #state: ViewState;
-  constructor(view: object, state: ViewState) {
-    super(view);
-    this.#state = state;
-  }
-  static stateOf(value: object): ViewState | undefined {
-    return #state in value ? (value as ViewSlot).#state : undefined;
-  }
-}
+/** A view's state rides on the view itself (private-slot.ts). */
+const viewSlot = privateSlot<ViewState>();
 
 export function createView(): { view: Record<string, unknown>; state: ViewState } {
   const view = Object.create(null) as Record<string, unknown>;
   Object.defineProperty(view, Symbol.toStringTag, { value: 'Module' });
   const calls = Object.create(view) as Record<string, unknown>;
   const state: ViewState = { defined: new Map(), names: undefined, calls };
-  new ViewSlot(view, state);
+  viewSlot.attach(view, state);
   return { view, state };
 }
 
 export function viewState(view: object): ViewState {
-  const state = ViewSlot.stateOf(view);
+  const state = viewSlot.read(view);
   if (!state) throw new Error('not a namespace view');
   return state;
 }
@@ -72,7 +55,7 @@ export function viewState(view: object): ViewState {
  * companion, or the namespace itself (a package, a CommonJS view, a value).
  */
 export function callCompanion(namespace: unknown): unknown {
-  return namespace !== null && typeof namespace === 'object' ? (ViewSlot.stateOf(namespace)?.calls ?? namespace) : namespace;
+  return namespace !== null && typeof namespace === 'object' ? (viewSlot.read(namespace)?.calls ?? namespace) : namespace;
 }
 
 /** Define `name` as a data property (skipped when it already holds `value`). */

@@ -157,11 +157,6 @@ function forwarderHasInstance(this: unknown, instance: unknown): boolean {
   return prototype !== null && (typeof prototype === 'object' || typeof prototype === 'function') && ordinaryHasInstance(target, instance);
 }
 
-/** Whether `value` is a stable forwarder (of any module): it follows every version by itself. */
-export function isStableFunction(value: unknown): boolean {
-  return typeof value === 'function' && cells.has(value);
-}
-
 /** The function a forwarder calls now. */
 export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
   return cells.get(forwarder)?.target;

@@ -15,7 +15,7 @@
  * later commit until no version held them: a 1,000-module re-run created, synced and
  * retired 1,000 of them per reload (issue 12).
  */
-import { Stamp } from './namespace-view.ts';
+import { privateSlot } from './private-slot.ts';
 
 /** What a staging view reads: the version staged code sees, and the committed namespace. */
 export interface StagingSource {
@@ -33,16 +33,7 @@ interface StagingState {
   ended: boolean;
 }
 
-class StagingSlot extends Stamp {
-  #state: StagingState;
-  constructor(view: object, state: StagingState) {
-    super(view);
-    this.#state = state;
-  }
-  static stateOf(value: object): StagingState | undefined {
-    return #state in value ? (value as StagingSlot).#state : undefined;
-  }
-}
+const stagingSlot = privateSlot<StagingState>();
 
 const TAG = 'Module';
 
@@ -85,18 +76,18 @@ const handler: ProxyHandler<StagingState> = {
 export function createStagingView(source: StagingSource): Record<string, unknown> {
   const state: StagingState = { source, ended: false };
   const view = new Proxy(state, handler) as unknown as Record<string, unknown>;
-  new StagingSlot(view, state);
+  stagingSlot.attach(view, state);
   return view;
 }
 
 /** Its transaction ended (committed or aborted): from now on it reads the committed namespace. */
 export function endStagingView(view: object): void {
-  const state = StagingSlot.stateOf(view);
+  const state = stagingSlot.read(view);
   if (state) state.ended = true;
 }
 
 /** What an import binding holds after the commit: a staging view's committed namespace, anything else as it is. */
 export function committedView(namespace: unknown): unknown {
   if (namespace === null || typeof namespace !== 'object') return namespace;
-  return StagingSlot.stateOf(namespace)?.source.live ?? namespace;
+  return stagingSlot.read(namespace)?.source.live ?? namespace;
 }

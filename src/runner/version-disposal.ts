@@ -21,8 +21,7 @@ export function disposeVersion(version: ModuleVersion, reason: DisposeReason, de
   const { hotState } = version;
   if (hotState.disposeCallbacks.length === 0 && (reason !== 'pruned' || hotState.pruneCallbacks.length === 0) && version.scope.releaseIfEmpty(releaseReason(reason))) {
     version.disposed = true;
-    version.hot?.detach();
-    if (reason !== 'aborted') deps.replaced(version.node.id, version.version);
+    detach(version, reason, deps);
     return undefined;
   }
   return dispose(version, reason, deps);
@@ -47,6 +46,11 @@ async function dispose(version: ModuleVersion, reason: DisposeReason, deps: Disp
     }
   }
   if (reason !== 'aborted') await release();
+  detach(version, reason, deps);
+}
+
+/** Its hot listeners come off; a replaced or pruned version is reported to the version tracker (leak reports). */
+function detach(version: ModuleVersion, reason: DisposeReason, deps: DisposalDeps): void {
   version.hot?.detach();
   if (reason !== 'aborted') deps.replaced(version.node.id, version.version);
 }
