@@ -4,6 +4,7 @@
  * their timers are cleared), and modules nothing imports any more are pruned.
  */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
+import { describeRerun } from '../graph/propagation.ts';
 import type { ModuleNode, ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry } from '../runner/module-registry.ts';
 import type { ReloadCommitted } from './reload-result.ts';
@@ -37,11 +38,21 @@ export async function finalize(deps: TransactionDeps, tx: TransactionState, repl
     ...tx.base,
     status: 'committed',
     updated: tx.staging.created.map((v) => ({ file: v.node.id, version: v.version })),
-    rerun: tx.rerunReasons,
+    rerun: describeReruns(tx, deps.root),
     pruned,
     timings: tx.timings,
     ...(tx.warnings.length > 0 ? { warnings: tx.warnings } : {}),
   };
+}
+
+/** Why each importer re-ran, as the result says it (a 1,000-module re-run names the same few dependencies 3,000 times). */
+function describeReruns(tx: TransactionState, root: string): { file: string; reason: string }[] {
+  const paths = new Map<ModuleNode, string>();
+  return tx.rerunReasons.map(({ importer, dependency, reason }) => {
+    let path = paths.get(dependency);
+    if (path === undefined) paths.set(dependency, (path = relativePath(dependency.id, root)));
+    return { file: importer.id, reason: describeRerun(reason, path) };
+  });
 }
 
 function safeCall(registry: ModuleRegistry, node: ModuleNode, root: string, fn: () => unknown): void {

@@ -5,13 +5,12 @@
  * the new one evaluates. The entry is not one: a server it opens takes over its
  * old version's socket (src/resources/server-handover.ts).
  */
-import { relativePath } from '../errors.ts';
-import { describeRerun, propagate } from '../graph/propagation.ts';
+import { propagate } from '../graph/propagation.ts';
 import type { ModuleNode } from '../runner/module-node.ts';
 import type { TransactionDeps, TransactionState } from './transaction-state.ts';
 
 export async function stage(deps: TransactionDeps, tx: TransactionState): Promise<void> {
-  const { registry, root } = deps;
+  const { registry } = deps;
   const { staging } = tx;
   tx.phase = 'stage';
   const isDisposeFirst = (node: ModuleNode): boolean => node.current?.hotState.disposeFirst === true;
@@ -38,7 +37,7 @@ export async function stage(deps: TransactionDeps, tx: TransactionState): Promis
       }
       const { importer, reason, dependency } = effect;
       staging.rerun.add(importer);
-      tx.rerunReasons.push({ file: importer.id, reason: describeRerun(reason, relativePath(dependency.id, root)) });
+      tx.rerunReasons.push({ importer, dependency, reason });
       enqueue(importer);
     }
   }

@@ -1,5 +1,6 @@
 /** What the phases of one transaction share (plan fills it, the later phases read and extend it). */
 import type { HotswapError } from '../errors.ts';
+import type { RerunReason } from '../graph/propagation.ts';
 import type { ModuleNode, ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import type { Clock } from '../runner/seams.ts';
@@ -33,7 +34,8 @@ export interface TransactionState {
   readonly timings: PhaseTimings;
   /** Old versions of dispose-first modules, disposed before their new version evaluated. */
   readonly disposedFirst: ModuleVersion[];
-  readonly rerunReasons: { file: string; reason: string }[];
+  /** Importers re-run by propagation, and why: formatted when the result is built (finalize.ts), after the swap. */
+  readonly rerunReasons: { importer: ModuleNode; dependency: ModuleNode; reason: RerunReason }[];
   /** Namespace members this transaction removes while a module reads them (validate fills it). */
   warnings: { file: string; message: string }[];
   /** `accept(dep, cb)` boundaries crossed: their callbacks run after the commit. */

@@ -67,23 +67,34 @@ const STATIC_IMPORT = /^const (__vite_ssr_import_(\d+)__) = await __vite_ssr_imp
 export function linkImportsFirst(code: string, directCalls = true): string {
   // A hoisted default function is called "default" before any import runs (a cycle may call it).
   const prelude = code.includes(`function ${DEFAULT_FUNCTION}(`) || code.includes(`function* ${DEFAULT_FUNCTION}(`) ? ` ${RENAME_DEFAULT}` : '';
+  const firsts = firstImports(code, directCalls);
   const links: string[] = [];
   const rebinds: string[] = [];
   const companions = new Set<string>();
   let first = -1;
   const rewritten = code.replace(STATIC_IMPORT, (_match, binding: string, index: string, specifier: string, rest: string | undefined, offset: number) => {
     if (first < 0) first = offset;
+    const calls = `__hotswap_callees_${index}__`;
+    const group = firsts.get(specifier);
+    if (group && group.binding !== binding) {
+      // The same module imported again: the same namespace, linked, checked and rebound once (issue 12).
+      const alias = `${binding} = ${group.binding}, ${calls} = ${group.calls}`;
+      companions.add(binding);
+      links.push(alias);
+      rebinds.push(`${alias};`);
+      return `${alias};`;
+    }
     links.push(`${binding} = __hotswap_link__(${specifier})`);
     if (!directCalls || rest === undefined) {
       rebinds.push(`${binding} = s(${binding});`);
       return `${binding} = await __vite_ssr_import__(${specifier}${rest ?? ''}`;
     }
-    const calls = `__hotswap_callees_${index}__`;
     companions.add(binding);
     links.push(`${calls} = __hotswap_calls__(${binding})`);
     rebinds.push(`${calls} = __hotswap_calls__(${binding} = s(${binding}));`);
-    // The imported names as arguments, not an options literal made at every evaluation (lines kept).
-    const names = rest.slice(0, -1).replace(/^, \{ importedNames: \[/, ',').replace(/\] \}\)$/, ')');
+    // The imported names as arguments, not an options literal made at every evaluation (lines kept);
+    // those of later imports of the same module at the end of the last line.
+    const names = `${namesOf(rest).slice(0, -1)}${(group?.extraNames ?? []).map((n) => `, ${n}`).join('')})`;
     return `${calls} = __hotswap_calls__(${binding} = await __vite_ssr_import__(${specifier}${names});`;
   });
   if (first < 0) return code;
@@ -91,6 +102,39 @@ export function linkImportsFirst(code: string, directCalls = true): string {
   // At commit the runner rebinds a staged version's bindings to the committed namespaces (src/runner/staging-view.ts).
   const rebind = ` __hotswap_rebind__((s) => { ${rebinds.join(' ')} });`;
   return `${rewritten.slice(0, first)}let ${links.join(', ')};${rebind}${prelude} ${body}`;
+}
+
+/** `, { importedNames: ["a", "b"] });` (or `);`) as call arguments: `, "a", "b")`. */
+function namesOf(rest: string): string {
+  return rest.slice(0, -1).replace(/^, \{ importedNames: \[/, ',').replace(/\] \}\)$/, ')');
+}
+
+/**
+ * The first import of each module imported more than once (by specifier) in the transform's
+ * output, which every later import of it aliases: its binding, its call companion, and the
+ * names the later imports add (checked by the first, as Node's linker checks them all before
+ * anything runs). Only plain imports (named, default, namespace, side effect) with direct
+ * calls rewritten are grouped; anything else keeps one import per statement.
+ */
+function firstImports(code: string, directCalls: boolean): Map<string, { binding: string; calls: string; extraNames: string[] }> {
+  const groups = new Map<string, { binding: string; calls: string; extraNames: string[]; seen: Set<string>; plain: boolean; count: number }>();
+  if (!directCalls) return groups;
+  for (const [, binding, index, specifier, rest] of code.matchAll(STATIC_IMPORT)) {
+    const names = rest === undefined ? [] : [...namesOf(rest).matchAll(/"(?:[^"\\\n]|\\.)*"/g)].map((m) => m[0]);
+    let group = groups.get(specifier as string);
+    if (!group) groups.set(specifier as string, (group = { binding: binding as string, calls: `__hotswap_callees_${index}__`, extraNames: [], seen: new Set(names), plain: true, count: 0 }));
+    else {
+      for (const name of names) {
+        if (group.seen.has(name)) continue;
+        group.seen.add(name);
+        group.extraNames.push(name);
+      }
+    }
+    group.count++;
+    if (rest === undefined) group.plain = false;
+  }
+  for (const [specifier, group] of groups) if (group.count < 2 || !group.plain) groups.delete(specifier);
+  return groups;
 }
 
 const NAMED_CALL = /\(0, (__vite_ssr_import_(\d+)__)\.([A-Za-z_$][\w$]*)\)\(/g;
