@@ -29,7 +29,8 @@ export async function finalize(deps: TransactionDeps, tx: TransactionState, repl
   }
   // Only nodes that lost an importer in this transaction (and what they import, transitively) can be orphans.
   const candidates = new Set<ModuleNode>(tx.missing);
-  for (const old of replaced) for (const dep of old.imports.values()) candidates.add(dep);
+  const addCandidate = (dep: ModuleNode): void => void candidates.add(dep);
+  for (const old of replaced) old.imports.forEach(addCandidate);
   const pruned = await registry.graph.prune(candidates, tx.missing, deps.entry, async (version) => registry.disposeVersion(version, 'pruned'));
   tx.timings.dispose = clock.monotonic() - started;
   tx.timings.total = clock.monotonic() - tx.t0;

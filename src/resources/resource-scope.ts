@@ -54,7 +54,8 @@ const never = (): boolean => false;
 export class ResourceScope {
   readonly owner: ScopeOwner;
   #isRecording: () => boolean;
-  readonly #resources = new Set<TrackedResource>();
+  /** Made on the first resource: most versions create none (a 1,000-module re-run made 1,000 empty sets). */
+  #resources: Set<TrackedResource> | undefined;
   #state: ScopeState = 'open';
   #reason: ReleaseReason | undefined;
   #pruneAt = PRUNE_FLOOR;
@@ -86,16 +87,17 @@ export class ResourceScope {
       void settle(resource, this.#reason ?? 'removed');
       return;
     }
-    this.#resources.add(resource);
+    const resources = (this.#resources ??= new Set());
+    resources.add(resource);
     // A top level that never settles (a polling loop) keeps recording: what ended must not pile up.
-    if (this.#resources.size > this.#pruneAt) {
-      for (const r of this.#resources) if (r.ended?.()) this.#resources.delete(r);
-      this.#pruneAt = Math.max(PRUNE_FLOOR, this.#resources.size * 2);
+    if (resources.size > this.#pruneAt) {
+      for (const r of resources) if (r.ended?.()) resources.delete(r);
+      this.#pruneAt = Math.max(PRUNE_FLOOR, resources.size * 2);
     }
   }
 
   resources(): TrackedResource[] {
-    return [...this.#resources];
+    return this.#resources ? [...this.#resources] : [];
   }
 
   /**
@@ -106,6 +108,7 @@ export class ResourceScope {
   retire(discarded = false): void {
     if (this.#state !== 'open') return;
     this.#state = 'retired';
+    if (!this.#resources) return;
     for (const resource of this.#resources) {
       try {
         resource.retire?.(discarded);
@@ -118,7 +121,7 @@ export class ResourceScope {
   /** Release at once when nothing was recorded (no await, no allocation); false: call `release`. */
   releaseIfEmpty(reason: ReleaseReason): boolean {
     if (this.#state === 'released') return true;
-    if (this.#resources.size > 0) return false;
+    if (this.#resources !== undefined && this.#resources.size > 0) return false;
     this.#markReleased(reason);
     return true;
   }
@@ -132,8 +135,8 @@ export class ResourceScope {
     if (this.#state === 'released') return;
     this.#markReleased(reason);
     // Reverse order: what was created last is released first.
-    const resources = [...this.#resources].reverse();
-    this.#resources.clear();
+    const resources = this.#resources ? [...this.#resources].reverse() : [];
+    this.#resources = undefined;
     for (const resource of resources) {
       const error = await settle(resource, reason);
       if (error !== undefined) onError?.(error.value, resource);

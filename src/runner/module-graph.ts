@@ -212,6 +212,10 @@ export class ModuleGraph {
 
 function sameImports(a: ModuleVersion, b: ModuleVersion): boolean {
   if (a.imports.size !== b.imports.size) return false;
-  for (const [id, node] of b.imports) if (a.imports.get(id) !== node) return false;
-  return true;
+  // forEach, not an iterator: no entry array per import (a 1,000-module commit compares ~4,000).
+  let same = true;
+  b.imports.forEach((node, id) => {
+    if (same && a.imports.get(id) !== node) same = false;
+  });
+  return same;
 }

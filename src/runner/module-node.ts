@@ -17,6 +17,13 @@ import { ClassLineage, createForwarder, createStableFunction, retarget, retarget
 
 const NO_NAMES: readonly string[] = [];
 
+/** A function export's stable forwarder, with its cell (retargeted at every commit). */
+interface ForwarderEntry {
+  readonly name: string;
+  readonly forwarder: StableFunction;
+  readonly cell: ForwarderCell;
+}
+
 export class ModuleNode {
   readonly id: string;
   readonly url: string;
@@ -55,7 +62,9 @@ export class ModuleNode {
   #cjsLive: unknown;
   #cjsStaging: unknown;
   /** Each function export's stable forwarder, with its cell (retargeted at every commit). */
-  readonly #forwarders = new Map<string, { forwarder: StableFunction; cell: ForwarderCell }>();
+  readonly #forwarders = new Map<string, ForwarderEntry>();
+  /** The same entries, in a list: a commit walks them without a Map iterator (no entry arrays: issue 12). */
+  readonly #forwarderList: ForwarderEntry[] = [];
   readonly #classVersions = new Map<string, ClassLineage>();
 
   constructor(id: string) {
@@ -72,17 +81,21 @@ export class ModuleNode {
    */
   stagingViewFor(tx: object): Record<string, unknown> {
     if (this.#staging?.tx === tx) return this.#staging.view;
-    const shown = (): ModuleVersion | undefined => this.staged ?? this.current;
-    const view = createStagingView({
-      names: () => shown()?.namespaceNames(),
-      read: (name) => {
-        const version = shown();
-        return version ? this.readExport(version, name) : undefined;
-      },
-      live: this.live,
-    });
+    // The node is the view's source (no closures per module and transaction).
+    const view = createStagingView(this);
     this.#staging = { tx, view };
     return view;
+  }
+
+  /** Export names of the version staged code sees: the staged one, else the committed one (StagingSource). */
+  stagedNames(): readonly string[] | undefined {
+    return (this.staged ?? this.current)?.namespaceNames();
+  }
+
+  /** An export of the version staged code sees, as importers see it (StagingSource). */
+  readStaged(name: string): unknown {
+    const version = this.staged ?? this.current;
+    return version ? this.readExport(version, name) : undefined;
   }
 
   /** Bring `live` up to date with the current version (after a live evaluation or a commit): only what changed is redefined. */
@@ -128,8 +141,9 @@ export class ModuleNode {
     if (version !== this.current) return stagedForwarder(version, name, value as (...args: unknown[]) => unknown);
     let entry = this.#forwarders.get(name);
     if (!entry) {
-      entry = createForwarder(value as (...args: unknown[]) => unknown, version.calls, version.mentionsPrototype);
+      entry = { name, ...createForwarder(value as (...args: unknown[]) => unknown, version.calls, version.mentionsPrototype) };
       this.#forwarders.set(name, entry);
+      this.#forwarderList.push(entry);
     } else if (!version.constantExports.has(name) && entry.cell.target !== value) {
       // The committed version reassigned the binding (`f = () => 2`): callers follow it, as Node's live bindings do.
       retargetCell(entry.forwarder, entry.cell, value as (...args: unknown[]) => unknown, version.calls);
@@ -146,18 +160,30 @@ export class ModuleNode {
   /** Point forwarders at the new version and patch old class prototypes. Part of the synchronous commit. */
   adopt(version: ModuleVersion, previous?: ModuleVersion): void {
     if (previous?.status === 'evaluated' && !previous.classesRemembered) this.#rememberClasses(previous);
-    for (const [name, { forwarder, cell }] of this.#forwarders) {
+    // A re-run of the same code (a dependency changed): old instances already run this code, and a
+    // function declared by it has the same name and length as the one its forwarder calls now.
+    const sameCode = previous !== undefined && previous.transformed === version.transformed;
+    const forwarders = this.#forwarderList;
+    for (let i = 0; i < forwarders.length; i++) {
+      const { name, forwarder, cell } = forwarders[i] as ForwarderEntry;
       const value = version.rawExport(name);
-      if (typeof value === 'function' && !version.isClassExport(name, value)) retargetCell(forwarder, cell, value as (...args: unknown[]) => unknown, version.calls, version.mentionsPrototype);
+      if (typeof value !== 'function' || version.isClassExport(name, value)) continue;
+      if (sameCode && cell.target !== value && !cell.prototypes && !version.mentionsPrototype && version.declaredKind(name) === 'function') {
+        // Only the target and the counters change (retargetCell would compare name and length too).
+        cell.target = value as (...args: unknown[]) => unknown;
+        cell.stats = version.calls;
+      } else {
+        retargetCell(forwarder, cell, value as (...args: unknown[]) => unknown, version.calls, version.mentionsPrototype);
+      }
     }
     // Staged code holds these: from now on they forward to the stable forwarder, so later versions reach them too.
-    for (const [name, staged] of version.stagedForwarders ?? []) {
-      const stable = this.readExport(version, name);
-      if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
+    if (version.stagedForwarders) {
+      version.stagedForwarders.forEach((staged, name) => {
+        const stable = this.readExport(version, name);
+        if (typeof stable === 'function') retarget(staged, stable as (...args: unknown[]) => unknown);
+      });
+      version.stagedForwarders = undefined;
     }
-    version.stagedForwarders = undefined;
-    // A re-run of the same code (a dependency changed): old instances already run this code.
-    const sameCode = previous !== undefined && previous.transformed === version.transformed;
     for (const name of version.classExports()) {
       this.#lineage(name).add(version.rawExport(name) as new (...args: unknown[]) => unknown, !sameCode);
     }

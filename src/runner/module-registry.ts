@@ -88,7 +88,7 @@ export class ModuleRegistry {
       resolveFor: (importer, specifier) => this.#resolveFor(importer, specifier),
       versionFor: (node, staging, chain) => this.versionFor(node, staging as StagingContext | undefined, chain),
     };
-    this.#disposal = { root: options.root, onError: (error) => options.onHotCallbackError(error), replaced: (module, version) => options.versions.replaced(module, version) };
+    this.#disposal = { root: options.root, onError: (error) => options.onHotCallbackError(error), replaced: (version) => version.tracked && options.versions.replaced(version.tracked) };
   }
 
   get resolver(): Resolver {
@@ -150,7 +150,7 @@ export class ModuleRegistry {
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#scripts.remember(node, script);
-    this.#options.versions.track(version.sentinel, node.id, version.version);
+    version.tracked = this.#options.versions.track(version.sentinel, node.id, version.version);
     if (staging) {
       this.graph.stage(version);
       staging.created.push(version);

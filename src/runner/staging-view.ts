@@ -20,9 +20,9 @@ import { privateSlot } from './private-slot.ts';
 /** What a staging view reads: the version staged code sees, and the committed namespace. */
 export interface StagingSource {
   /** Export names of the version shown (staged, else committed); undefined: none. */
-  names(): readonly string[] | undefined;
+  stagedNames(): readonly string[] | undefined;
   /** An export of the version shown, as importers see it (functions forwarded). */
-  read(name: string): unknown;
+  readStaged(name: string): unknown;
   /** The committed namespace: what the view reads once its transaction ended. */
   readonly live: Record<string, unknown>;
 }
@@ -38,7 +38,7 @@ const stagingSlot = privateSlot<StagingState>();
 const TAG = 'Module';
 
 function exported(state: StagingState, key: string | symbol): boolean {
-  return typeof key === 'string' && (state.source.names()?.includes(key) ?? false);
+  return typeof key === 'string' && (state.source.stagedNames()?.includes(key) ?? false);
 }
 
 /** Like a module namespace: read-only, no prototype, `Symbol.toStringTag` "Module". */
@@ -46,7 +46,7 @@ const handler: ProxyHandler<StagingState> = {
   get(state, key) {
     if (state.ended) return Reflect.get(state.source.live, key);
     if (key === Symbol.toStringTag) return TAG;
-    return exported(state, key) ? state.source.read(key as string) : undefined;
+    return exported(state, key) ? state.source.readStaged(key as string) : undefined;
   },
   has(state, key) {
     if (state.ended) return key in state.source.live;
@@ -54,7 +54,7 @@ const handler: ProxyHandler<StagingState> = {
   },
   ownKeys(state) {
     if (state.ended) return Reflect.ownKeys(state.source.live);
-    return [...(state.source.names() ?? []), Symbol.toStringTag];
+    return [...(state.source.stagedNames() ?? []), Symbol.toStringTag];
   },
   getOwnPropertyDescriptor(state, key) {
     if (state.ended) {
@@ -64,7 +64,7 @@ const handler: ProxyHandler<StagingState> = {
     }
     if (key === Symbol.toStringTag) return { value: TAG, writable: false, enumerable: false, configurable: true };
     if (!exported(state, key)) return undefined;
-    return { value: state.source.read(key as string), writable: false, enumerable: true, configurable: true };
+    return { value: state.source.readStaged(key as string), writable: false, enumerable: true, configurable: true };
   },
   set: () => false,
   defineProperty: () => false,

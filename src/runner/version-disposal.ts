@@ -12,7 +12,7 @@ export interface DisposalDeps {
   root: string;
   onError(error: HotswapError): void;
   /** The version tracker's note that the version was replaced (leak reports). */
-  replaced(module: string, version: number): void;
+  replaced(version: ModuleVersion): void;
 }
 
 /** Undefined when it finished at once: most versions have nothing to run or release (a 1,000-module re-run disposes 1,000). */
@@ -52,7 +52,7 @@ async function dispose(version: ModuleVersion, reason: DisposeReason, deps: Disp
 /** Its hot listeners come off; a replaced or pruned version is reported to the version tracker (leak reports). */
 function detach(version: ModuleVersion, reason: DisposeReason, deps: DisposalDeps): void {
   version.hot?.detach();
-  if (reason !== 'aborted') deps.replaced(version.node.id, version.version);
+  if (reason !== 'aborted') deps.replaced(version);
 }
 
 function releaseReason(reason: DisposeReason): 'discarded' | 'removed' | 'replaced' {

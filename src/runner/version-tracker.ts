@@ -13,53 +13,50 @@ export interface RetainedVersion {
   replacedForMs: number;
 }
 
-interface Alive {
-  module: string;
-  version: number;
+/** One tracked version: the entry the version keeps, to say when it was replaced. */
+export interface TrackedVersion {
+  readonly module: string;
+  readonly version: number;
   replacedAt: number | undefined;
 }
 
 export class VersionTracker {
   /**
-   * Module → version → entry. No `module@version` key string per version: a 1,000-module
-   * re-run built (and hashed) 1,000 of them to track, and again to mark them replaced.
+   * Versions tracked and not collected yet. Only replaced ones are kept in a set (what a leak
+   * report lists): a current version needs no entry anywhere, so a 1,000-module re-run adds
+   * nothing to a table while it stages (issue 12), and the set is written after the swap.
    */
-  readonly #alive = new Map<string, Map<number, Alive>>();
   #count = 0;
-  readonly #registry = new FinalizationRegistry<Alive>((entry) => {
+  readonly #replaced = new Set<TrackedVersion>();
+  readonly #registry = new FinalizationRegistry<TrackedVersion>((entry) => {
     this.collected++;
-    const versions = this.#alive.get(entry.module);
-    if (versions?.get(entry.version) !== entry) return;
-    versions.delete(entry.version);
     this.#count--;
-    if (versions.size === 0) this.#alive.delete(entry.module);
+    this.#replaced.delete(entry);
   });
   /** Versions collected so far. */
   collected = 0;
 
-  track(target: object, module: string, version: number): void {
-    let versions = this.#alive.get(module);
-    if (!versions) this.#alive.set(module, (versions = new Map()));
-    const entry: Alive = { module, version, replacedAt: undefined };
-    if (!versions.has(version)) this.#count++;
-    versions.set(version, entry);
+  /** Watch `target` (held as long as anything of the version is): returns the version's entry, for `replaced`. */
+  track(target: object, module: string, version: number): TrackedVersion {
+    const entry: TrackedVersion = { module, version, replacedAt: undefined };
+    this.#count++;
     this.#registry.register(target, entry);
+    return entry;
   }
 
-  replaced(module: string, version: number): void {
-    const entry = this.#alive.get(module)?.get(version);
-    if (entry) entry.replacedAt = Date.now();
+  replaced(entry: TrackedVersion): void {
+    if (entry.replacedAt !== undefined) return;
+    entry.replacedAt = Date.now();
+    this.#replaced.add(entry);
   }
 
   /** Replaced versions that are still reachable (call after a GC for a precise answer). */
   retained(olderThanMs = 0): RetainedVersion[] {
     const now = Date.now();
     const out: RetainedVersion[] = [];
-    for (const versions of this.#alive.values()) {
-      for (const entry of versions.values()) {
-        if (entry.replacedAt === undefined || now - entry.replacedAt < olderThanMs) continue;
-        out.push({ module: entry.module, version: entry.version, replacedForMs: now - entry.replacedAt });
-      }
+    for (const entry of this.#replaced) {
+      if (entry.replacedAt === undefined || now - entry.replacedAt < olderThanMs) continue;
+      out.push({ module: entry.module, version: entry.version, replacedForMs: now - entry.replacedAt });
     }
     return out;
   }
