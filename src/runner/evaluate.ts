@@ -4,6 +4,7 @@
  * script starts one line early, so generated line numbers match the map.
  */
 import type { ModuleVersion } from './module-node.ts';
+import { privateSlot } from './private-slot.ts';
 import type { ScriptCache } from './script-cache.ts';
 
 export const ESM_PARAMS = [
@@ -21,6 +22,7 @@ export const ESM_PARAMS = [
   '__hotswap_rebind__',
   '__hotswap_export__',
   '__hotswap_done__',
+  '__hotswap_exports__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;
@@ -99,6 +101,20 @@ export function defineExport(exports: object, name: string, get: () => unknown):
   exportDescriptor.get = undefined;
 }
 
+/** A module's reader of its constant exports (see shortExportGetters), kept on its exports object. */
+const readerSlot = privateSlot<(name: string) => unknown>();
+
+/** `__hotswap_exports__`: the module code hands over the reader of its constant exports. */
+export function defineReader(exports: object, reader: (name: string) => unknown): void {
+  readerSlot.attach(exports, reader);
+}
+
+/** An export as the module code defines it: through its reader, or the exports object (getters, `export *`). */
+export function readExportOf(exports: Record<string, unknown>, name: string): unknown {
+  const reader = readerSlot.read(exports);
+  return reader === undefined ? exports[name] : reader(name);
+}
+
 /** Per module exports object: names `export *` added, and the namespace each came from. */
 const starNames = new WeakMap<object, Map<string, object | null>>();
 
@@ -107,7 +123,7 @@ const starNames = new WeakMap<object, Map<string, object | null>>();
  * star exports provide with different values is ambiguous and left out (`null` marks
  * it, so a third source does not bring it back); a local export always wins.
  */
-export function exportAll(exports: Record<string, unknown>, source: unknown): void {
+export function exportAll(exports: Record<string, unknown>, source: unknown, own: ReadonlySet<string>): void {
   if (source === exports || source === null || typeof source !== 'object' || Array.isArray(source)) return;
   let added = starNames.get(exports);
   if (!added) starNames.set(exports, (added = new Map()));
@@ -121,7 +137,7 @@ export function exportAll(exports: Record<string, unknown>, source: unknown): vo
       }
       continue;
     }
-    if (key in exports) continue;
+    if (key in exports || own.has(key)) continue;
     added.set(key, source);
     Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => (source as Record<string, unknown>)[key] });
   }

@@ -9,7 +9,7 @@
 import { ERROR_CODES, HotswapError, isHotswapError, relativePath } from '../errors.ts';
 import type { CachedTransform, TransformCache } from '../transform/transform-cache.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
-import { defineExport, exportAll, trackedTimers } from './evaluate.ts';
+import { defineExport, defineReader, exportAll, trackedTimers } from './evaluate.ts';
 import { outsideScopes } from '../resources/index.ts';
 import { ownedResource } from '../resources/owned-resource.ts';
 import { HotContext } from './hot-context.ts';
@@ -201,7 +201,7 @@ export class ModuleRegistry {
           // import() always gives a promise, and a failure as its rejection
           async (specifier: string) => this.#importFrom(version, specifier),
           (source: unknown) => {
-            exportAll(version.esmExports, source);
+            exportAll(version.esmExports, source, version.staticNameSet());
             if (this.#readEarly.has(version)) this.#syncEarly(version);
           },
           timeout,
@@ -213,6 +213,7 @@ export class ModuleRegistry {
           (rebind: Rebinder) => (version.rebind = rebind),
           defineExport,
           (_exports: unknown, ...pairs: unknown[]) => version.recordValues(pairs),
+          defineReader,
         );
       }
       version.status = 'evaluated';

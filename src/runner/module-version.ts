@@ -8,6 +8,7 @@ import { createResourceScope, type ResourceScope } from '../resources/index.ts';
 import type { TransformedModule } from '../transform/transform-module.ts';
 import { createHotState, type HotContext, type HotState } from './hot-context.ts';
 import type { ModuleNode } from './module-node.ts';
+import { readExportOf } from './evaluate.ts';
 import { createCallStats, isClass, type CallStats, type StableFunction } from './stable-function.ts';
 import type { TrackedVersion } from './version-tracker.ts';
 
@@ -149,7 +150,7 @@ export class ModuleVersion {
 
   /** The raw value of an export as this version defines it. */
   rawExport(name: string): unknown {
-    if (!this.isCommonJs) return this.status === 'evaluated' && this.constantExports.has(name) ? this.#constant(name) : this.esmExports[name];
+    if (!this.isCommonJs) return this.status === 'evaluated' && this.constantExports.has(name) ? this.#constant(name) : readExportOf(this.esmExports, name);
     const value = this.cjsModule.exports;
     if (name === 'default') return isEsModuleInterop(value) ? (value as Record<string, unknown>)['default'] : value;
     return value !== null && (typeof value === 'object' || typeof value === 'function') ? (value as Record<string, unknown>)[name] : undefined;
@@ -165,7 +166,7 @@ export class ModuleVersion {
     const at = this.#shape.constantIndex.get(name) as number;
     const values = (this.#constants ??= unreadSlots(this.#shape.constantIndex.size));
     let value = values[at];
-    if (value === UNREAD) values[at] = value = this.esmExports[name];
+    if (value === UNREAD) values[at] = value = readExportOf(this.esmExports, name);
     return value;
   }
 
@@ -184,8 +185,13 @@ export class ModuleVersion {
   }
 
   /** Export names known before evaluation (static records), for namespaces handed out during a cycle. */
-  staticExportNames(): string[] {
-    return this.isCommonJs ? ['default'] : this.transformed.exports.map((e) => e.name);
+  staticExportNames(): readonly string[] {
+    return this.isCommonJs ? ['default'] : this.#shape.staticNames;
+  }
+
+  /** The static export names as a set (an `export *` never shadows them). */
+  staticNameSet(): ReadonlySet<string> {
+    return this.#shape.staticNameSet;
   }
 
   exportNames(): readonly string[] {
@@ -193,7 +199,10 @@ export class ModuleVersion {
       // Without `export *` the names are the code's own: every evaluated version of the same code has them.
       const shape = this.#shape;
       if (shape.names) return shape.names;
-      const names = Object.keys(this.esmExports);
+      // Constant local exports have no property (their module's reader serves them: see
+      // shortExportGetters); every name has a static record but those `export *` adds.
+      const names = [...shape.staticNames];
+      for (const name of Object.keys(this.esmExports)) if (!shape.staticNameSet.has(name)) names.push(name);
       if (this.status === 'evaluated' && shape.starFree) shape.names = names;
       return names;
     }
@@ -296,6 +305,9 @@ interface ExportShape {
   /** Each constant export's slot in a version's value cache. */
   constantIndex: ReadonlyMap<string, number>;
   declares: ReadonlyMap<string, 'class' | 'function'>;
+  /** Export names of the static records (each once, in order), and as a set. */
+  staticNames: readonly string[];
+  staticNameSet: ReadonlySet<string>;
   mentionsPrototype: boolean;
   /** No `export *`: the export names are the same in every evaluated version (cached below, from the first). */
   starFree: boolean;
@@ -320,6 +332,8 @@ function exportShape(transformed: TransformedModule): ExportShape {
     constant: new Set(constant.map((e) => e.name)),
     constantIndex: new Map(constant.map((e, i) => [e.name, i] as const)),
     declares: new Map(constant.flatMap((e) => (e.declares ? [[e.name, e.declares] as const] : []))),
+    staticNames: [...new Set(transformed.exports.map((e) => e.name))],
+    staticNameSet: new Set(transformed.exports.map((e) => e.name)),
     mentionsPrototype: transformed.format !== 'esm' || transformed.code.includes('prototype'),
     starFree: esm && !transformed.imports.some((r) => r.kind === 'reexport' && r.names.includes('*')),
     declaredClasses: transformed.exports.filter((e) => e.local && e.declares === 'class').map((e) => e.name),

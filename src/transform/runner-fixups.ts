@@ -156,19 +156,35 @@ const EXPORT_GETTER = /^Object\.defineProperty\(__vite_ssr_exports__, ("(?:[^"\\
 /**
  * The module-runner transform defines each export as a getter with a descriptor literal of
  * its own: every evaluation of the module creates them anew, in code that runs once per
- * version and so never gets warm (issue 12: a re-run of 1,000 modules made ~7,000). The
- * runner's `__hotswap_export__` defines the same getter from a shared descriptor. The call
- * keeps the statement's line count, so source maps stay exact.
+ * version and so never gets warm (issue 12: a re-run of 1,000 modules made ~7,000).
  *
- * A last line hands the runner every export's value once the top level has run
- * (`__hotswap_done__(exports, name, value, ...)`): it keeps those of constant exports, which a
- * commit reads, instead of calling each getter of each new version once.
+ * - A constant local export (const, function, class, default) gets no getter of its own: one
+ *   reader per module serves them all (`__hotswap_exports__(exports, (n) => { switch (n) ... })`).
+ *   The runner calls it only for a read before the top level finished (a cycle, a hoisted
+ *   function); after that it has the values (below).
+ * - A `let`/`var` export (read at use time, often) and a re-export keep a getter, defined by
+ *   the runner's `__hotswap_export__` from a shared descriptor.
+ * - A last line hands the runner every local export's value once the top level has run
+ *   (`__hotswap_done__(exports, name, value, ...)`): it keeps those of constant exports, which
+ *   a commit reads, instead of calling a getter of each new version.
+ *
+ * Every replaced statement keeps its line count, so source maps stay exact.
  */
-export function shortExportGetters(code: string): string {
+export function shortExportGetters(code: string, mutable: ReadonlySet<string> = new Set()): string {
   const values: string[] = [];
+  const cases: string[] = [];
   const out = code.replace(EXPORT_GETTER, (match, name: string, binding: string) => {
-    if (!binding.includes('.')) values.push(`${name}, ${binding}`);
-    return `__hotswap_export__(__vite_ssr_exports__, ${name}, () => ${binding});${'\n'.repeat(match.split('\n').length - 1)}`;
+    const lines = '\n'.repeat(match.split('\n').length - 1);
+    const local = !binding.includes('.');
+    if (local) values.push(`${name}, ${binding}`);
+    if (!local || mutable.has(JSON.parse(name) as string)) return `__hotswap_export__(__vite_ssr_exports__, ${name}, () => ${binding});${lines}`;
+    cases.push(`case ${name}: return ${binding};`);
+    return cases.length === 1 ? `${READER_AT}${lines}` : lines;
   });
-  return values.length === 0 ? out : `${out}\n;__hotswap_done__(__vite_ssr_exports__, ${values.join(', ')});`;
+  // The reader's default reads the exports object: re-exports, `export *` names.
+  const withReader = cases.length === 0 ? out : out.replace(READER_AT, `__hotswap_exports__(__vite_ssr_exports__, (n) => { switch (n) { ${cases.join(' ')} default: return __vite_ssr_exports__[n]; } });`);
+  return values.length === 0 ? withReader : `${withReader}\n;__hotswap_done__(__vite_ssr_exports__, ${values.join(', ')});`;
 }
+
+/** Where the reader goes (the first constant export's statement); only the transform writes `__hotswap_` names. */
+const READER_AT = '__hotswap_exports__(READER)';

@@ -43,7 +43,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-12';
+export const TRANSFORM_VERSION = 'hs-transform-13';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);
@@ -66,8 +66,8 @@ export function transformModule(file: string, source: string, options: Transform
   throwOnErrors(file, js, runner.errors);
   const maps = [runner.map ? JSON.stringify(runner.map) : undefined, tsMap].filter((m): m is string => m !== undefined);
   // Direct calls are rewritten by pattern: not in a source that itself mentions the runner's names.
-  const directCalls = !js.includes('__vite_ssr_import') && !js.includes('__hotswap_calls');
-  const code = directCalls ? shortExportGetters(runner.code) : runner.code;
+  const directCalls = !js.includes('__vite_ssr_import') && !js.includes('__hotswap_');
+  const code = directCalls ? shortExportGetters(runner.code, new Set(records.exports.filter((e) => e.mutable).map((e) => e.name))) : runner.code;
   return { file, format, code: linkImportsFirst(code, directCalls), maps, imports: records.imports, exports: records.exports };
 }
 
