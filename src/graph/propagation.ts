@@ -73,6 +73,15 @@ export function propagate(node: ModuleNode, before: ModuleVersion, after: Module
       walk(importer, onward, [...via, { module: importer, from: dependency, name }]);
     }
   };
+  // Every importer re-running already (a 1,000-module re-run: each module's one importer): nothing to look at.
+  let open = false;
+  for (const importer of node.importers) {
+    if (importer.current && !skip(importer)) {
+      open = true;
+      break;
+    }
+  }
+  if (!open) return effects;
   walk(node, changeOf(before, after), []);
   return effects;
 }

@@ -17,6 +17,8 @@ import { ClassLineage, createForwarder, createStableFunction, retarget, retarget
 
 const NO_NAMES: readonly string[] = [];
 
+const prune = (lineage: ClassLineage): void => lineage.prune();
+
 /** A function export's stable forwarder, with its cell (retargeted at every commit). */
 interface ForwarderEntry {
   readonly name: string;
@@ -107,6 +109,14 @@ export class ModuleNode {
     removeStale(view, state, names);
     const constant = version?.status === 'evaluated';
     for (const name of names) {
+      if (constant && (version as ModuleVersion).declaredKind(name) === 'function') {
+        // A function declaration already shown as its forwarder (adopt retargeted it): only the direct-call target changes.
+        const entry = this.#forwarders.get(name);
+        if (entry !== undefined && state.defined.get(name) === entry.forwarder) {
+          setCallTarget(state, name, (version as ModuleVersion).watchingCalls ? entry.forwarder : entry.cell.target);
+          continue;
+        }
+      }
       if (constant && (version as ModuleVersion).constantExports.has(name)) {
         // Constant until the next commit, which syncs again: a plain data property.
         const value = this.readExport(version as ModuleVersion, name);
@@ -199,6 +209,14 @@ export class ModuleNode {
     }
     version.classesRemembered = true;
   }
+
+  /** Versions of this module were collected: their class versions leave the lineages (see ClassLineage.prune). */
+  pruneLineages(): void {
+    this.#classVersions.forEach(prune);
+  }
+
+  /** For the version tracker: one function per node, not per version. */
+  readonly onVersionCollected = (): void => this.pruneLineages();
 
   #lineage(name: string): ClassLineage {
     let lineage = this.#classVersions.get(name);

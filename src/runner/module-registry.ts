@@ -150,7 +150,7 @@ export class ModuleRegistry {
     const script = this.#options.evaluator.scriptNameFor?.(version) ?? scriptName(node.id, version.version);
     registerSourceMaps(script, node.id, transformed.maps);
     this.#scripts.remember(node, script);
-    version.tracked = this.#options.versions.track(version.sentinel, node.id, version.version);
+    version.tracked = this.#options.versions.track(version.sentinel, node.id, version.version, node.onVersionCollected);
     if (staging) {
       this.graph.stage(version);
       staging.created.push(version);

@@ -33,7 +33,11 @@ export class ModuleVersion {
   /** ESM: the object the module code defines its export getters on. */
   readonly esmExports: Record<string, unknown> = fastNullObject();
   /** CJS/JSON: `module` as the code sees it. */
-  readonly cjsModule: { exports: unknown } = { exports: {} };
+  get cjsModule(): { exports: unknown } {
+    return (this.#cjsModule ??= { exports: {} });
+  }
+  /** Made on first use: an ES module version has none. */
+  #cjsModule: { exports: unknown } | undefined;
   /** Created with the version's `import.meta.hot` (most modules never read it). */
   #hotState: HotState | undefined;
   /** `import.meta.hot`, once the module code read it. */
@@ -52,7 +56,8 @@ export class ModuleVersion {
   tracked: TrackedVersion | undefined;
   status: VersionStatus = 'evaluating';
   evaluatingTopLevel = true;
-  evaluation: Promise<void> = Promise.resolve();
+  /** Set when the evaluation starts (createVersion): a settled promise until then, shared by every version. */
+  evaluation: Promise<void> = SETTLED;
   error: unknown;
   disposed = false;
   /** Forwarders handed to staged code before this version committed (see ModuleNode.readExport). */
@@ -267,6 +272,8 @@ export class ModuleVersion {
     return this.isCommonJs || this.localExports.has(name);
   }
 }
+
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** Marks a constant export not read yet (undefined is a value). */
 const UNREAD: unique symbol = Symbol('unread');

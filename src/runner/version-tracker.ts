@@ -18,27 +18,33 @@ export interface TrackedVersion {
   readonly module: string;
   readonly version: number;
   replacedAt: number | undefined;
+  /** Run once the version was collected (its module's class lineages drop it). */
+  readonly onCollected: (() => void) | undefined;
+  /** Neighbours in the list of replaced versions not collected yet. */
+  prev: TrackedVersion | undefined;
+  next: TrackedVersion | undefined;
 }
 
 export class VersionTracker {
   /**
-   * Versions tracked and not collected yet. Only replaced ones are kept in a set (what a leak
-   * report lists): a current version needs no entry anywhere, so a 1,000-module re-run adds
-   * nothing to a table while it stages (issue 12), and the set is written after the swap.
+   * Versions tracked and not collected yet. Only replaced ones are listed (what a leak report
+   * names), in a list threaded through the entries: no table grows and rehashes while a
+   * 1,000-module re-run replaces 1,000 versions (issue 12), and a current version is in no list.
    */
   #count = 0;
-  readonly #replaced = new Set<TrackedVersion>();
+  #replaced: TrackedVersion | undefined;
   readonly #registry = new FinalizationRegistry<TrackedVersion>((entry) => {
     this.collected++;
     this.#count--;
-    this.#replaced.delete(entry);
+    if (entry.replacedAt !== undefined) this.#unlink(entry);
+    entry.onCollected?.();
   });
   /** Versions collected so far. */
   collected = 0;
 
   /** Watch `target` (held as long as anything of the version is): returns the version's entry, for `replaced`. */
-  track(target: object, module: string, version: number): TrackedVersion {
-    const entry: TrackedVersion = { module, version, replacedAt: undefined };
+  track(target: object, module: string, version: number, onCollected?: () => void): TrackedVersion {
+    const entry: TrackedVersion = { module, version, replacedAt: undefined, onCollected, prev: undefined, next: undefined };
     this.#count++;
     this.#registry.register(target, entry);
     return entry;
@@ -47,21 +53,31 @@ export class VersionTracker {
   replaced(entry: TrackedVersion): void {
     if (entry.replacedAt !== undefined) return;
     entry.replacedAt = Date.now();
-    this.#replaced.add(entry);
+    entry.next = this.#replaced;
+    if (this.#replaced) this.#replaced.prev = entry;
+    this.#replaced = entry;
   }
 
   /** Replaced versions that are still reachable (call after a GC for a precise answer). */
   retained(olderThanMs = 0): RetainedVersion[] {
     const now = Date.now();
     const out: RetainedVersion[] = [];
-    for (const entry of this.#replaced) {
+    for (let entry = this.#replaced; entry; entry = entry.next) {
       if (entry.replacedAt === undefined || now - entry.replacedAt < olderThanMs) continue;
       out.push({ module: entry.module, version: entry.version, replacedForMs: now - entry.replacedAt });
     }
-    return out;
+    // Oldest first, as they were replaced.
+    return out.reverse();
   }
 
   get aliveCount(): number {
     return this.#count;
+  }
+
+  #unlink(entry: TrackedVersion): void {
+    if (entry.prev) entry.prev.next = entry.next;
+    else if (this.#replaced === entry) this.#replaced = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    entry.prev = entry.next = undefined;
   }
 }
