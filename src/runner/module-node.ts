@@ -7,6 +7,7 @@
  */
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { outsideScopes } from '../resources/index.ts';
 import type { ModuleVersion } from './module-version.ts';
 
 // Files that type both import them from here.
@@ -18,6 +19,14 @@ import { ClassLineage, createForwarder, createStableFunction, retarget, retarget
 const NO_NAMES: readonly string[] = [];
 
 const prune = (lineage: ClassLineage): void => lineage.prune();
+
+/** Nodes whose versions were collected since the last prune (see onVersionCollected). */
+const pruneQueue = new Set<ModuleNode>();
+
+function pruneQueued(): void {
+  for (const node of pruneQueue) node.pruneLineages();
+  pruneQueue.clear();
+}
 
 /** A function export's stable forwarder, with its cell (retargeted at every commit). */
 interface ForwarderEntry {
@@ -215,8 +224,13 @@ export class ModuleNode {
     this.#classVersions.forEach(prune);
   }
 
-  /** For the version tracker: one function per node, not per version. */
-  readonly onVersionCollected = (): void => this.pruneLineages();
+  /** For the version tracker: one function per node, not per version; a GC that collects many versions prunes each node once. */
+  readonly onVersionCollected = (): void => {
+    if (this.#classVersions.size === 0 || pruneQueue.has(this)) return;
+    // Outside any version's scope: hotswap's own timer, never one a version recorded.
+    if (pruneQueue.size === 0) outsideScopes(() => setImmediate(pruneQueued));
+    pruneQueue.add(this);
+  };
 
   #lineage(name: string): ClassLineage {
     let lineage = this.#classVersions.get(name);

@@ -162,6 +162,9 @@ export function targetOf(forwarder: StableFunction): AnyFunction | undefined {
   return cells.get(forwarder)?.target;
 }
 
+/** A lineage this long is pruned at its next add (else: when versions of its module are collected). */
+const PRUNE_AT = 64;
+
 /**
  * Every version of one class export of one module, oldest first, weakly (a version nobody holds
  * (no instances, no subclasses) may be collected). All versions share one `Symbol.hasInstance`:
@@ -200,7 +203,8 @@ export class ClassLineage {
    * the same code already; a later change of the code patches every version still alive.
    */
   add(next: new (...args: unknown[]) => unknown, copy: boolean): void {
-    this.prune();
+    // A bound for a process that never collects its old versions; a `deref` keeps its target until the job ends, so not at every add.
+    if (this.#refs.length >= PRUNE_AT) this.prune();
     if (copy) {
       const nextProto = next.prototype as object;
       for (const ref of this.#refs) {
@@ -215,9 +219,10 @@ export class ClassLineage {
   }
 
   /**
-   * Drop the refs of collected versions. Run at every `add` and when a version of the module is
-   * collected (ModuleNode.pruneLineages, from the version tracker): no registration per class
-   * version (a 1,000-module re-run registered 1,000 with a FinalizationRegistry, ~0.4 MB kept per reload).
+   * Drop the refs of collected versions: once after versions of the module were collected
+   * (ModuleNode.pruneLineages, from the version tracker), or when the lineage grew long. No
+   * registration per class version (a 1,000-module re-run registered 1,000 with a
+   * FinalizationRegistry, ~0.4 MB kept per reload).
    */
   prune(): void {
     const refs = this.#refs;
