@@ -20,7 +20,7 @@ export async function validate(deps: TransactionDeps, tx: TransactionState): Pro
   const staged = [...tx.staging.created];
   const replacedEarly = (version: ModuleVersion | undefined): boolean => version !== undefined && tx.disposedFirst.includes(version);
   for (const version of staged) {
-    validateImports(version, ctx);
+    if (!version.bindingsChecked) validateImports(version, ctx);
     const current = version.node.current;
     if (current && current.status === 'evaluated' && !replacedEarly(current)) validateExportKinds(current, version, ctx);
   }

@@ -295,6 +295,8 @@ export class ModuleRegistry {
   #bind(importer: ModuleVersion, specifier: string, importedNames: readonly string[] | undefined, target: ModuleVersion, staging: StagingContext | undefined): unknown {
     if (target.status === 'failed') throw target.error;
     if (importedNames) checkImportedNames(importer, specifier, importedNames, target, this.#options.root, this.#frameFor);
+    // Checked against the version this import will see after the commit only if it is the node's (one) staged version, evaluated.
+    if (staging && (target !== target.node.staged || target.status !== 'evaluated')) importer.bindingsChecked = false;
     return staging ? this.#stagingView(importer, target.node, staging) : target.node.live;
   }
 

@@ -52,6 +52,13 @@ export class ModuleVersion {
   #childChain: readonly ModuleNode[] | undefined;
   /** Held by the module's V8 context: alive while any function of this version is (see evaluate.ts). */
   readonly sentinel: { module: string; version: number };
+  /**
+   * Staged: every import was checked (names) against the staged version of its module, which is
+   * what the commit makes current (a node gets one staged version per transaction), so validation
+   * need not check them again. False when one was bound to a committed version (its module may be
+   * staged later in the transaction) or to one still evaluating (a cycle).
+   */
+  bindingsChecked = true;
   /** The version tracker's entry (leak reports): told when the version is replaced. */
   tracked: TrackedVersion | undefined;
   status: VersionStatus = 'evaluating';
