@@ -8,7 +8,7 @@
  * cut): events are replayed to every reconnecting stream.
  */
 import { relativePath, serializeError, type SerializedError } from '../errors.ts';
-import type { PhaseTimings, ReloadResult } from '../reload/reload-result.ts';
+import type { PhaseTimings, ReloadCommitted, ReloadResult } from '../reload/reload-result.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ChangeSet } from '../watch/watcher.ts';
 import { PhaseSamples } from './phase-samples.ts';
@@ -65,8 +65,17 @@ export class EventFeed {
   readonly startedAt = Date.now();
   /** The reload in progress, if any. */
   inFlight: { id: number; files: string[]; startedAt: number } | undefined;
-  /** The last finished reload. */
-  lastReload: ReloadSummary | undefined;
+  /** The last finished reload. Its module lists are made when it is read (a 1,000-module re-run lists 2,000 paths; most are never asked for). */
+  get lastReload(): ReloadSummary | undefined {
+    const last = this.#last;
+    if (last?.pending) {
+      last.summary.updated = last.pending.updated.map((u) => this.rel(u.file));
+      last.summary.rerun = last.pending.rerun.map((r) => this.rel(r.file));
+      last.pending = undefined;
+    }
+    return last?.summary;
+  }
+  #last: { summary: ReloadSummary; pending: ReloadCommitted | undefined } | undefined;
   /** Error of the last failed reload; cleared by the next committed one. */
   currentError: SerializedError | undefined;
   readonly #capacity: number;
@@ -157,15 +166,13 @@ export class EventFeed {
       this.samples.add(result.timings);
       this.currentError = undefined;
       summary.total = result.timings.total;
-      summary.updated = result.updated.map((u) => this.rel(u.file));
-      summary.rerun = result.rerun.map((r) => this.rel(r.file));
     } else if (result.status === 'failed') {
       this.currentError = data.error as SerializedError;
       summary.total = result.timings.total;
       summary.error = this.currentError;
     }
     // A save without a change is not news for the status line, but clients still see it happened.
-    if (result.status !== 'skipped') this.lastReload = summary;
+    if (result.status !== 'skipped') this.#last = { summary, pending: result.status === 'committed' ? result : undefined };
     this.#push(type, data);
   }
 
