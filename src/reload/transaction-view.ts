@@ -1,5 +1,6 @@
 /** What participants see of a transaction, and what they may do in it (load a root, re-run modules). */
 import { ERROR_CODES, HotswapError, relativePath } from '../errors.ts';
+import type { ModuleVersion } from '../runner/module-node.ts';
 import type { ModuleRegistry, StagingContext } from '../runner/module-registry.ts';
 import type { StagedModule, TransactionView } from './participant.ts';
 import { requestFiles, type NormalizedRequest } from './reload-request.ts';
@@ -17,9 +18,7 @@ export function createTransactionView(registry: ModuleRegistry, root: string, id
     get staged() {
       if (staged.length === staging.created.length) return staged;
       // The namespace view is built when a participant reads it (the version store reads file and hash only).
-      staged = staging.created.map((v) => ({ file: v.node.id, version: v.version, hash: v.hash, source: v.source, get namespace(): object {
-        return v.node.stagingViewFor(staging);
-      } }));
+      staged = staging.created.map((v) => new StagedEntry(v, staging));
       return staged;
     },
     removed: request.removed,
@@ -41,4 +40,28 @@ export function createTransactionView(registry: ModuleRegistry, root: string, id
       return nodes.map((node) => node.stagingViewFor(staging));
     },
   };
+}
+
+/** One staged module as participants see it: an object per module, its namespace read through the prototype (no closure per module). */
+class StagedEntry implements StagedModule {
+  readonly file: string;
+  readonly version: number;
+  readonly hash: string;
+  readonly source: string;
+  readonly #version: ModuleVersion;
+  readonly #staging: StagingContext;
+
+  constructor(version: ModuleVersion, staging: StagingContext) {
+    this.file = version.node.id;
+    this.version = version.version;
+    this.hash = version.hash;
+    this.source = version.source;
+    this.#version = version;
+    this.#staging = staging;
+  }
+
+  /** The staging namespace, made when read (the version store reads file and hash only). */
+  get namespace(): object {
+    return this.#version.node.stagingViewFor(this.#staging);
+  }
 }
