@@ -175,7 +175,7 @@ export class ModuleRegistry {
       const { node } = version;
       if (version.transformed.format === 'json') {
         version.cjsModule.exports = JSON.parse(version.transformed.code);
-        this.#evaluated(version, staging, undefined);
+        this.#evaluated(version, staging);
         return SETTLED;
       }
       const cacheKey = (version.transformed as CachedTransform).cacheKey;
@@ -188,7 +188,7 @@ export class ModuleRegistry {
       if (version.transformed.format === 'cjs') {
         const require = createProjectRequire(version, this.#requireHost);
         fn.call(version.cjsModule.exports, version.cjsModule.exports, require, version.cjsModule, node.id, node.dir, timeout, interval, immediate, version.sentinel);
-        this.#evaluated(version, staging, compiled.produceCodeCache && (() => this.#writeCodeCache(cacheKey, compiled.produceCodeCache)));
+        this.#evaluated(version, staging, compiled.produceCodeCache, cacheKey);
         return SETTLED;
       }
       const meta = new ModuleMeta(
@@ -223,7 +223,7 @@ export class ModuleRegistry {
       return running.then(
         () => {
           try {
-            this.#evaluated(version, staging, compiled.produceCodeCache && (() => this.#writeCodeCache(cacheKey, compiled.produceCodeCache)));
+            this.#evaluated(version, staging, compiled.produceCodeCache, cacheKey);
           } catch (error) {
             throw this.#failed(version, error);
           }
@@ -237,11 +237,14 @@ export class ModuleRegistry {
     }
   }
 
-  /** Its top level finished: committed at once when live (a staging view reads the staged version at use time: only `live` is synced). */
-  #evaluated(version: ModuleVersion, staging: StagingContext | undefined, writeCodeCache: (() => void) | undefined): void {
+  /**
+   * Its top level finished: committed at once when live (a staging view reads the staged version
+   * at use time: only `live` is synced), and V8's code cache stored when a start compiled it.
+   */
+  #evaluated(version: ModuleVersion, staging: StagingContext | undefined, produceCodeCache?: () => Buffer, cacheKey?: string): void {
     version.status = 'evaluated';
     version.evaluatingTopLevel = false;
-    if (!staging && writeCodeCache) outsideScopes(writeCodeCache);
+    if (!staging && produceCodeCache) outsideScopes(() => this.#options.cache.writeCodeCache(cacheKey, produceCodeCache));
     if (!staging && version.node.current === version) version.node.syncViews();
   }
 
@@ -250,10 +253,6 @@ export class ModuleRegistry {
     version.evaluatingTopLevel = false;
     version.error = this.toEvaluationError(error, version);
     return version.error;
-  }
-
-  #writeCodeCache(cacheKey: string | undefined, produce: (() => Buffer) | undefined): void {
-    if (produce) this.#options.cache.writeCodeCache(cacheKey, produce);
   }
 
   /** `import.meta.hot` of a version. */

@@ -341,13 +341,14 @@ function exportShape(transformed: TransformedModule): ExportShape {
   if (shape) return shape;
   const esm = transformed.format === 'esm';
   const constant = esm ? transformed.exports.filter((e) => e.local && !e.mutable) : [];
+  const staticNameSet = new Set(transformed.exports.map((e) => e.name));
   shape = {
     local: new Set(transformed.exports.filter((e) => e.local).map((e) => e.name)),
     constant: new Set(constant.map((e) => e.name)),
     constantIndex: new Map(constant.map((e, i) => [e.name, i] as const)),
     declares: new Map(constant.flatMap((e) => (e.declares ? [[e.name, e.declares] as const] : []))),
-    staticNames: [...new Set(transformed.exports.map((e) => e.name))],
-    staticNameSet: new Set(transformed.exports.map((e) => e.name)),
+    staticNames: [...staticNameSet],
+    staticNameSet,
     mentionsPrototype: transformed.format !== 'esm' || transformed.code.includes('prototype'),
     starFree: esm && !transformed.imports.some((r) => r.kind === 'reexport' && r.names.includes('*')),
     declaredClasses: transformed.exports.filter((e) => e.local && e.declares === 'class').map((e) => e.name),

@@ -26,6 +26,17 @@ const MAIN = [
   ``,
 ].join('\n');
 
+/** lib (with a default export), other and a main importing lib by several statements; closed after the test. */
+function setup(t: { after(fn: () => unknown): void }, main = MAIN) {
+  const p = createProject({ 'src/lib.ts': `${LIB(1)}export default 'd';\n`, 'src/other.ts': `export const other = (): string => 'o';\n`, 'src/main.ts': main });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+  });
+  return { p, rt };
+}
+
 test('the transform links and awaits a module imported by several statements once, with every name', () => {
   const out = transformModule('/p/src/main.ts', MAIN, { defaultFormat: 'esm' });
   assert.equal(out.code.match(/__hotswap_link__\("\.\/lib\.ts"\)/g)?.length, 1, 'one link');
@@ -37,13 +48,7 @@ test('the transform links and awaits a module imported by several statements onc
 });
 
 test('every import statement of one module keeps working, through reloads of it', async (t) => {
-  const p = createProject({ 'src/lib.ts': LIB(1), 'src/other.ts': `export const other = (): string => 'o';\n`, 'src/main.ts': MAIN });
-  p.write('src/lib.ts', `${LIB(1)}export default 'd';\n`);
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
-  });
+  const { p, rt } = setup(t);
   const main = await rt.import<Ns>('src/main.ts');
   assert.equal(main.seen, 1);
   assert.equal(main.hasDefault, 'd');
@@ -57,12 +62,7 @@ test('every import statement of one module keeps working, through reloads of it'
 });
 
 test('a name missing from a later import of the same module fails, located at that statement', async (t) => {
-  const p = createProject({ 'src/lib.ts': `${LIB(1)}export default 'd';\n`, 'src/other.ts': `export const other = (): string => 'o';\n`, 'src/main.ts': MAIN.replace('import { g, K }', 'import { g, nope }').replace('new K().v', 'nope') });
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
-  });
+  const { rt } = setup(t, MAIN.replace('import { g, K }', 'import { g, nope }').replace('new K().v', 'nope'));
   await assert.rejects(rt.import('src/main.ts'), (error: unknown) => {
     assert.ok(isHotswapError(error), String(error));
     assert.equal(error.code, 'HS_MISSING_EXPORT');
@@ -73,13 +73,7 @@ test('a name missing from a later import of the same module fails, located at th
 });
 
 test('a name a later import adds, removed by a reload of its module, fails validation and keeps the old version', async (t) => {
-  const p = createProject({ 'src/lib.ts': LIB(1), 'src/other.ts': `export const other = (): string => 'o';\n`, 'src/main.ts': MAIN });
-  p.write('src/lib.ts', `${LIB(1)}export default 'd';\n`);
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
-  });
+  const { p, rt } = setup(t);
   const main = await rt.import<Ns>('src/main.ts');
   p.write('src/lib.ts', `${LIB(2).replace(/export class K[^\n]*\n/, '')}export default 'd';\n`);
   const result = await rt.reload(['src/lib.ts']);
