@@ -117,6 +117,11 @@ export class ModuleVersion {
     return this.#shape.constant;
   }
 
+  /** Which of the runner's per-version arguments its code names (the others are not made: see ModuleRegistry.#evaluate). */
+  get uses(): RunnerUses {
+    return this.#shape.uses;
+  }
+
   /** Its code says `prototype`: its forwarders' `prototype` follows at every commit (stable-function.ts retargetCell). */
   get mentionsPrototype(): boolean {
     return this.#shape.mentionsPrototype;
@@ -313,7 +318,15 @@ function isEsModuleInterop(value: unknown): boolean {
   return value !== null && typeof value === 'object' && (value as Record<string, unknown>)['__esModule'] === true;
 }
 
+/** Per-version arguments of the module function that only some code uses (`import.meta`, `import()`, `export *`). */
+export interface RunnerUses {
+  readonly meta: boolean;
+  readonly dynamicImport: boolean;
+  readonly exportAll: boolean;
+}
+
 interface ExportShape {
+  uses: RunnerUses;
   local: ReadonlySet<string>;
   constant: ReadonlySet<string>;
   /** Each constant export's slot in a version's value cache. */
@@ -342,7 +355,10 @@ function exportShape(transformed: TransformedModule): ExportShape {
   const esm = transformed.format === 'esm';
   const constant = esm ? transformed.exports.filter((e) => e.local && !e.mutable) : [];
   const staticNameSet = new Set(transformed.exports.map((e) => e.name));
+  const { code } = transformed;
   shape = {
+    // A name the code does not contain cannot be read by it: the transform writes these for `import.meta`, `import()` and `export *`.
+    uses: { meta: code.includes('__vite_ssr_import_meta__'), dynamicImport: code.includes('__vite_ssr_dynamic_import__'), exportAll: code.includes('__vite_ssr_exportAll__') },
     local: new Set(transformed.exports.filter((e) => e.local).map((e) => e.name)),
     constant: new Set(constant.map((e) => e.name)),
     constantIndex: new Map(constant.map((e, i) => [e.name, i] as const)),
