@@ -17,3 +17,10 @@ export async function settledHeap(options: { lastResort?: boolean } = {}): Promi
   }
   return process.memoryUsage().heapUsed;
 }
+
+/** A young-generation GC only (a scavenge): what dies young is collected, nothing in old space is. Then finalizers get their turn. */
+export async function minorGc(): Promise<void> {
+  (gc as unknown as (options: { type: 'minor' }) => void)({ type: 'minor' });
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+}

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { createRuntime } from '../../src/index.ts';
+import { createProject } from '../support/project.ts';
+import { minorGc } from '../support/heap.ts';
+
+// A replaced version should be garbage a young-generation GC can collect. V8 frees a map only in a
+// full GC, so an object literal with a getter made per transaction (its own map, holding the
+// getter, whose closure held the staging context) kept every version the transaction created
+// alive, and promoted, until the next full GC: each scavenge copied them all (issue 12).
+test('replaced versions of a module without classes die in young-generation GCs', async (t) => {
+  const lib = (n: number) => `export const value = ${n};\nexport function read(): number { return value * 2; }\n`;
+  const p = createProject({ 'src/lib.ts': lib(0), 'src/main.ts': `import { read } from './lib.ts';\nexport const run = () => read();\n` });
+  const rt = createRuntime({ root: p.dir, cacheDir: false });
+  t.after(async () => {
+    await rt.close();
+    p.cleanup();
+  });
+  const main = await rt.import<Record<string, () => number>>('src/main.ts');
+  const file = join(p.dir, 'src/lib.ts');
+  const reloads = 8;
+  for (let i = 1; i <= reloads; i++) {
+    p.write('src/lib.ts', lib(i));
+    assert.equal((await rt.reload(['src/lib.ts'])).status, 'committed');
+    assert.equal(main.run?.(), i * 2);
+    // One scavenge per reload: a version alive at one (it was current) and dead at the next is collected by it.
+    await minorGc();
+  }
+  await minorGc();
+  const retained = rt.retainedVersions().filter((v) => v.module === file);
+  t.diagnostic(`versions of lib.ts still alive after ${reloads} reloads and only young-generation GCs: ${retained.map((v) => v.version).join(', ') || 'none'}`);
+  // The first ones may be in old space already (promoted while the app started); the later ones must be gone.
+  assert.ok(retained.length <= 3, `${retained.length} of ${reloads} replaced versions outlived every young-generation GC: ${retained.map((v) => v.version).join(', ')}`);
+});
