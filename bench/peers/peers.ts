@@ -49,7 +49,8 @@ export const PEERS: Peer[] = [
   {
     name: 'hotswap',
     kind: 'in-process',
-    args: () => [hotswapScript(), 'run', ...(process.env['HOTSWAP_BENCH_FLAGS']?.split(' ') ?? []), 'src/main.ts'],
+    // HOTSWAP_BENCH_NODE_FLAGS: flags for node itself (a profile: `--cpu-prof --cpu-prof-dir=/tmp/prof`); HOTSWAP_BENCH_FLAGS: for `hotswap run`.
+    args: () => [...(process.env['HOTSWAP_BENCH_NODE_FLAGS']?.split(' ') ?? []), hotswapScript(), 'run', ...(process.env['HOTSWAP_BENCH_FLAGS']?.split(' ') ?? []), 'src/main.ts'],
     caches: () => ['.hotswap/cache'],
   },
   {
