@@ -23,6 +23,8 @@ export const ESM_PARAMS = [
   '__hotswap_export__',
   '__hotswap_done__',
   '__hotswap_exports__',
+  '__hotswap_Promise__',
+  '__hotswap_import__',
 ] as const;
 
 export const CJS_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'setTimeout', 'setInterval', 'setImmediate', '__hotswap_version__'] as const;

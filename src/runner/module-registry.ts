@@ -206,7 +206,7 @@ export class ModuleRegistry {
       const running = fn(
         version.esmExports,
         meta,
-        (specifier: string, ...names: unknown[]) => this.#importFrom(version, specifier, importedNamesOf(names)),
+        uses.ssrImport ? (specifier: string, ...names: unknown[]) => this.#importFrom(version, specifier, importedNamesOf(names)) : undefined,
         // import() always gives a promise, and a failure as its rejection
         uses.dynamicImport ? async (specifier: string) => this.#importFrom(version, specifier) : undefined,
         uses.exportAll
@@ -223,13 +223,21 @@ export class ModuleRegistry {
         callCompanion,
         (rebind: Rebinder) => (version.rebind = rebind),
         defineExport,
-        (_exports: unknown, ...pairs: unknown[]) => version.recordValues(pairs),
+        (_exports: unknown, ...pairs: unknown[]) => {
+          version.recordValues(pairs);
+          // The last line of the top level ran: evaluated now, not a microtask later, so an importer whose
+          // import started this evaluation goes on at once (a re-run then evaluates its tree without awaits).
+          this.#evaluated(version, staging, compiled.produceCodeCache, cacheKey);
+        },
         defineReader,
+        Promise,
+        (specifier: string, ...names: unknown[]) => this.#importFrom(version, specifier, importedNamesOf(names), true),
       ) as Promise<void>;
       return running.then(
         () => {
           try {
-            this.#evaluated(version, staging, compiled.produceCodeCache, cacheKey);
+            // Already evaluated by its last line, unless its code has none (a source that names the runner's helpers).
+            if (version.status === 'evaluating') this.#evaluated(version, staging, compiled.produceCodeCache, cacheKey);
           } catch (error) {
             throw this.#failed(version, error);
           }
@@ -283,12 +291,13 @@ export class ModuleRegistry {
   }
 
   /**
-   * An import as the module code awaits it. Returns the namespace itself when nothing is left
-   * to wait for (a dependency already evaluated, a package already loaded): an `await` of a
-   * plain value costs one microtask, an async function's promise several, and a 1,000-module
-   * re-run makes thousands of these. A throw here rejects the importing module, as a rejection would.
+   * An import as the module code makes it. Returns the namespace itself when nothing is left
+   * to wait for (a dependency already evaluated, a package already loaded): the transformed code
+   * then goes on without an `await` (a 1,000-module re-run makes thousands of these). Else a
+   * promise: of the namespace, or of `[namespace]` when `boxed` (a rewritten static import,
+   * `__hotswap_import__`). A throw here rejects the importing module, as a rejection would.
    */
-  #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[]): unknown {
+  #importFrom(importer: ModuleVersion, specifier: string, importedNames?: readonly string[], boxed = false): unknown {
     const staging = importer.stagingContext as StagingContext | undefined;
     const resolved = this.#resolveFor(importer, specifier);
     if (resolved.kind === 'external') {
@@ -297,7 +306,8 @@ export class ModuleRegistry {
         return namespace;
       };
       const external = this.#externals.get(resolved.url);
-      return external.loaded ? check(external.loaded.namespace) : external.pending.then(check);
+      if (external.loaded) return check(external.loaded.namespace);
+      return boxed ? external.pending.then((namespace) => [check(namespace)]) : external.pending.then(check);
     }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
@@ -312,7 +322,11 @@ export class ModuleRegistry {
     }
     const target = this.versionFor(node, staging, importer.childChain);
     const inCycle = node === importer.node || importer.chain.includes(node);
-    if (!inCycle && target.status === 'evaluating') return target.evaluation.then(() => this.#bind(importer, specifier, importedNames, target, staging));
+    if (!inCycle && target.status === 'evaluating') {
+      // `boxed` (a static import, see runner-fixups.ts): a promise is never resolved with a namespace, which may be a thenable.
+      if (boxed) return target.evaluation.then(() => [this.#bind(importer, specifier, importedNames, target, staging)]);
+      return target.evaluation.then(() => this.#bind(importer, specifier, importedNames, target, staging));
+    }
     if (inCycle && target.status === 'evaluating') {
       // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
       this.#readEarly.add(target);

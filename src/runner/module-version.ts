@@ -320,6 +320,8 @@ function isEsModuleInterop(value: unknown): boolean {
 
 /** Per-version arguments of the module function that only some code uses (`import.meta`, `import()`, `export *`). */
 export interface RunnerUses {
+  /** `__vite_ssr_import__`: static imports the transform did not rewrite to `__hotswap_import__` (runner-fixups.ts). */
+  readonly ssrImport: boolean;
   readonly meta: boolean;
   readonly dynamicImport: boolean;
   readonly exportAll: boolean;
@@ -358,7 +360,7 @@ function exportShape(transformed: TransformedModule): ExportShape {
   const { code } = transformed;
   shape = {
     // A name the code does not contain cannot be read by it: the transform writes these for `import.meta`, `import()` and `export *`.
-    uses: { meta: code.includes('__vite_ssr_import_meta__'), dynamicImport: code.includes('__vite_ssr_dynamic_import__'), exportAll: code.includes('__vite_ssr_exportAll__') },
+    uses: { ssrImport: code.includes('__vite_ssr_import__('), meta: code.includes('__vite_ssr_import_meta__'), dynamicImport: code.includes('__vite_ssr_dynamic_import__'), exportAll: code.includes('__vite_ssr_exportAll__') },
     local: new Set(transformed.exports.filter((e) => e.local).map((e) => e.name)),
     constant: new Set(constant.map((e) => e.name)),
     constantIndex: new Map(constant.map((e, i) => [e.name, i] as const)),

@@ -43,7 +43,7 @@ export interface TransformOptions {
 }
 
 /** Bump when the output shape changes, so disk caches from older versions are ignored. */
-export const TRANSFORM_VERSION = 'hs-transform-13';
+export const TRANSFORM_VERSION = 'hs-transform-15';
 
 export function transformModule(file: string, source: string, options: TransformOptions): TransformedModule {
   const ext = extname(file);

@@ -33,6 +33,25 @@ interface Program {
 
 const PROGRAMS: Program[] = [
   {
+    name: 'modules without top-level await evaluate in one go: a microtask one queues runs after its siblings and importer',
+    files: {
+      'main.js': `import { log } from './log.js';\nimport { b } from './b.js';\nimport { c } from './c.js';\nlog.push('main' + (b + c));\nconsole.log(log.join(' '));\nqueueMicrotask(() => console.log(log.join(' ')));\n`,
+      'log.js': `export const log = [];\n`,
+      'b.js': `import { log } from './log.js';\nlog.push('b');\nqueueMicrotask(() => log.push('micro'));\nexport const b = 1;\n`,
+      'c.js': `import { log } from './log.js';\nlog.push('c');\nexport const c = 1;\n`,
+    },
+    expect: 'b c main2\nb c main2 micro\n',
+  },
+  {
+    name: 'a module that exports then is imported statically as any other (its namespace is never awaited)',
+    files: {
+      'main.js': `import * as lib from './lib.js';\nimport { then, x } from './lib.js';\nimport { y } from './other.js';\nconsole.log(typeof lib.then, typeof then, x, y);\n`,
+      'lib.js': `export function then(resolve) { /* never calls resolve */ }\nexport const x = 1;\n`,
+      'other.js': `import * as lib from './lib.js';\nexport const y = typeof lib.then + ' ' + lib.x;\n`,
+    },
+    expect: 'function function 1 function 1\n',
+  },
+  {
     name: 'issue 9 case 5: a hoisted exported function called from inside a cycle',
     source: 'dynohot __tests__/link.ts "hoisted functions run correctly"',
     files: {

@@ -19,7 +19,7 @@ test('a version gets import.meta, import() and export * only when its code uses 
   t.after(async () => { await rt.close(); p.cleanup(); });
   const { lib } = await rt.import<Ns>('src/main.ts');
   const libFile = join(p.dir, 'src/lib.ts');
-  assert.deepEqual({ ...rt.moduleVersion(libFile)!.uses }, { meta: false, dynamicImport: false, exportAll: false });
+  assert.deepEqual({ ...rt.moduleVersion(libFile)!.uses }, { ssrImport: false, meta: false, dynamicImport: false, exportAll: false });
   assert.equal(lib.where(), 'nowhere');
 
   // Each one used only inside a function, called after the reload: the names are in the code all the same.
@@ -28,7 +28,7 @@ test('a version gets import.meta, import() and export * only when its code uses 
     `export * from './dep.ts';\nexport function where(): string { return import.meta.url; }\nexport async function load(): Promise<string> { return (await import('./dep.ts')).extra; }\n`,
   );
   assert.equal((await rt.reload(['src/lib.ts'])).status, 'committed');
-  assert.deepEqual({ ...rt.moduleVersion(libFile)!.uses }, { meta: true, dynamicImport: true, exportAll: true });
+  assert.deepEqual({ ...rt.moduleVersion(libFile)!.uses }, { ssrImport: false, meta: true, dynamicImport: true, exportAll: true });
   assert.equal(lib.where(), pathToFileURL(libFile).href);
   assert.equal(await lib.load(), 'from dep');
   assert.equal(lib.twice(21), 42, 'export * brought in the names of dep.ts');

@@ -40,10 +40,11 @@ function setup(t: { after(fn: () => unknown): void }, main = MAIN) {
 test('the transform links and awaits a module imported by several statements once, with every name', () => {
   const out = transformModule('/p/src/main.ts', MAIN, { defaultFormat: 'esm' });
   assert.equal(out.code.match(/__hotswap_link__\("\.\/lib\.ts"\)/g)?.length, 1, 'one link');
-  const awaits = out.code.match(/await __vite_ssr_import__\("\.\/lib\.ts"[^)]*\)/g) ?? [];
-  assert.equal(awaits.length, 1, 'one await');
+  // One import call (awaited only if the runner hands back a promise: see runner-fixups.ts).
+  const awaits = out.code.match(/__hotswap_import__\("\.\/lib\.ts"[^)]*\)/g) ?? [];
+  assert.equal(awaits.length, 1, 'one import');
   for (const name of ['f', 'g', 'K', 'default', 'REV']) assert.match(awaits[0] as string, new RegExp(`"${name}"`), `the first import checks "${name}" too`);
-  assert.equal(out.code.match(/await __vite_ssr_import__\("\.\/other\.ts"/g)?.length, 1);
+  assert.equal(out.code.match(/__hotswap_import__\("\.\/other\.ts"/g)?.length, 1);
   assert.equal(out.code.match(/__hotswap_calls__\(/g)?.length, 6, 'a call companion per module (two here): at the link, the import and the rebind, once each');
 });
 
