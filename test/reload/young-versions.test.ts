@@ -3,13 +3,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createRuntime } from '../../src/index.ts';
 import { createProject } from '../support/project.ts';
-import { minorGc, settledHeap } from '../support/heap.ts';
+import { minorGc, minorGcReportsCollections, settledHeap } from '../support/heap.ts';
 
 // A replaced version should be garbage a young-generation GC can collect. V8 frees a map only in a
 // full GC, so an object literal with a getter made per transaction (its own map, holding the
 // getter, whose closure held the staging context) kept every version the transaction created
 // alive, and promoted, until the next full GC: each scavenge copied them all (issue 12).
 test('replaced versions of a module without classes die in young-generation GCs', async (t) => {
+  // The version tracker sees collections through a FinalizationRegistry: on a V8 whose scavenges keep weak targets (Node 22) it cannot see these.
+  if (!(await minorGcReportsCollections())) {
+    t.skip(`V8 ${process.versions.v8} keeps FinalizationRegistry targets alive in young-generation GCs: not observable here`);
+    return;
+  }
   const lib = (n: number) => `export const value = ${n};\nexport function read(): number { return value * 2; }\n`;
   const p = createProject({ 'src/lib.ts': lib(0), 'src/main.ts': `import { read } from './lib.ts';\nexport const run = () => read();\n` });
   const rt = createRuntime({ root: p.dir, cacheDir: false });
