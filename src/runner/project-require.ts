@@ -42,10 +42,13 @@ export function createProjectRequire(importer: ModuleVersion, host: RequireHost)
     }
     return node.requireView(staging !== undefined);
   }) as NodeJS.Require;
-  require.resolve = ((specifier: string) => {
+  // Assigned from a binding, not as `require.resolve = (…) => …`: V8 allocates a function literal
+  // assigned to a property in old space, where it (and the version its closure holds) waits for a full GC.
+  const resolve = (specifier: string): string => {
     const r = host.resolveFor(importer, specifier);
     return r.kind === 'project' ? r.path : native.resolve(r.specifier);
-  }) as NodeJS.RequireResolve;
+  };
+  require.resolve = resolve as NodeJS.RequireResolve;
   require.cache = native.cache;
   require.main = native.main;
   return require;
