@@ -307,7 +307,7 @@ export class ModuleRegistry {
       };
       const external = this.#externals.get(resolved.url);
       if (external.loaded) return check(external.loaded.namespace);
-      return boxed ? external.pending.then((namespace) => [check(namespace)]) : external.pending.then(check);
+      return external.pending.then((namespace) => boxedIf(boxed, check(namespace)));
     }
     const node = this.graph.ensure(resolved.path);
     importer.imports.set(node.id, node);
@@ -322,11 +322,7 @@ export class ModuleRegistry {
     }
     const target = this.versionFor(node, staging, importer.childChain);
     const inCycle = node === importer.node || importer.chain.includes(node);
-    if (!inCycle && target.status === 'evaluating') {
-      // `boxed` (a static import, see runner-fixups.ts): a promise is never resolved with a namespace, which may be a thenable.
-      if (boxed) return target.evaluation.then(() => [this.#bind(importer, specifier, importedNames, target, staging)]);
-      return target.evaluation.then(() => this.#bind(importer, specifier, importedNames, target, staging));
-    }
+    if (!inCycle && target.status === 'evaluating') return target.evaluation.then(() => boxedIf(boxed, this.#bind(importer, specifier, importedNames, target, staging)));
     if (inCycle && target.status === 'evaluating') {
       // A cycle hands out the namespace of a module still evaluating: show the names `export *` added so far, and later ones.
       this.#readEarly.add(target);
@@ -414,6 +410,15 @@ export class ModuleRegistry {
 
 /** What an evaluation that finished at once returns (one for all: a 1,000-module start made 1,000). */
 const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * What a pending import resolves to: `[namespace]` for a static import the transform rewrote
+ * (`__hotswap_import__`, see runner-fixups.ts), so a promise is never resolved with a namespace,
+ * which may be a thenable (a module that exports `then`); the namespace itself otherwise.
+ */
+function boxedIf(boxed: boolean, namespace: unknown): unknown {
+  return boxed ? [namespace] : namespace;
+}
 
 /** An import's names: given as arguments (the transform's output), or as `{ importedNames }` (a source that names the runner). */
 function importedNamesOf(args: readonly unknown[]): readonly string[] | undefined {

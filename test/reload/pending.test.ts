@@ -1,21 +1,14 @@
 // A broken module never swallows a valid save: what can commit on its own commits, the
 // broken module stays pending (blamed alone) and is retried when anything changes.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime, type ReloadResult } from '../../src/index.ts';
 import { createProject } from '../support/project.ts';
+import { runtimeProject } from '../support/runtime-project.ts';
 
 type Ns = Record<string, any>;
 
-function setup(t: TestContext, files: Record<string, string>) {
-  const p = createProject(files);
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
-  });
-  return { p, rt };
-}
+const setup = runtimeProject;
 
 const errorOf = (rt: ReturnType<typeof createRuntime>, file: string): string | undefined => rt.modules().find((m) => m.file === file)?.error;
 const updatedIn = (r: ReloadResult | undefined): string[] => (r?.status === 'committed' ? r.updated.map((u) => u.file.slice(u.file.lastIndexOf('/') + 1)).sort() : []);

@@ -1,9 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createRuntime } from '../../src/index.ts';
-import { createProject } from '../support/project.ts';
 import { minorGc, minorGcReportsCollections, settledHeap } from '../support/heap.ts';
+import { runtimeProject } from '../support/runtime-project.ts';
 
 // A replaced version should be garbage a young-generation GC can collect. V8 frees a map only in a
 // full GC, and allocates a function literal assigned to a property in old space: an object literal
@@ -18,12 +17,7 @@ async function replacedVersionsAlive(t: TestContext, libFile: string, lib: (n: n
     t.skip(`V8 ${process.versions.v8} keeps FinalizationRegistry targets alive in young-generation GCs: not observable here`);
     return undefined;
   }
-  const p = createProject({ [libFile]: lib(0), 'src/main.ts': main });
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
-  });
+  const { p, rt } = runtimeProject(t, { [libFile]: lib(0), 'src/main.ts': main });
   const entry = await rt.import<Record<string, () => number>>('src/main.ts');
   const file = join(p.dir, libFile);
   // Start from a finished full GC: no incremental marking under way while the scavenges below run.

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRuntime } from '../../src/index.ts';
-import { createProject } from '../support/project.ts';
+import { runtimeProject } from '../support/runtime-project.ts';
 
 type Ns = Record<string, any>;
 
@@ -9,16 +8,11 @@ type Ns = Record<string, any>;
 // module that finished is not awaited (runner-fixups.ts, __hotswap_import__), and a module counts as
 // evaluated when its last line ran (ModuleRegistry#evaluate), so no microtask runs in between.
 test('a re-run evaluates its modules in one go: a microtask one of them queues runs after the others', async (t) => {
-  const p = createProject({
+  const { p, rt } = runtimeProject(t, {
     'src/log.ts': `export const log: string[] = [];\nexport const rev = 1;\n`,
     'src/b.ts': `import { log, rev } from './log.ts';\nlog.push('b' + rev);\nqueueMicrotask(() => log.push('micro'));\nexport const b = 1;\n`,
     'src/c.ts': `import { log, rev } from './log.ts';\nlog.push('c' + rev);\nexport const c = 1;\n`,
     'src/main.ts': `import { log, rev } from './log.ts';\nimport { b } from './b.ts';\nimport { c } from './c.ts';\nlog.push('main' + rev + (b + c));\nexport const seen = [...log];\nexport { log };\n`,
-  });
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
   });
   const main = await rt.import<Ns>('src/main.ts');
   assert.deepEqual(main.seen, ['b1', 'c1', 'main12']);
@@ -29,14 +23,9 @@ test('a re-run evaluates its modules in one go: a microtask one of them queues r
 });
 
 test('a module that exports then: imported statically (not awaited), edited, and imported by a module staged beside it', async (t) => {
-  const p = createProject({
+  const { p, rt } = runtimeProject(t, {
     'src/lib.ts': `export function then(_resolve: (v: unknown) => void): void {}\nexport const x = 1;\n`,
     'src/main.ts': `import * as lib from './lib.ts';\nexport const seen = typeof lib.then + ' ' + lib.x;\nexport { lib };\n`,
-  });
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => {
-    await rt.close();
-    p.cleanup();
   });
   const main = await rt.import<Ns>('src/main.ts');
   assert.equal(main.seen, 'function 1');

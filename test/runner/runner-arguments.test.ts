@@ -2,21 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { createRuntime } from '../../src/index.ts';
-import { createProject } from '../support/project.ts';
+import { runtimeProject } from '../support/runtime-project.ts';
 
 type Ns = Record<string, any>;
 
 // import.meta, import() and `export *` are handed to a version only when its code names them
 // (module-registry.ts #evaluate): a version that gains one of them in a reload must get it.
 test('a version gets import.meta, import() and export * only when its code uses them, and a reload that adds them works', async (t) => {
-  const p = createProject({
+  const { p, rt } = runtimeProject(t, {
     'src/dep.ts': `export const extra = 'from dep';\nexport function twice(n: number): number { return n * 2; }\n`,
     'src/lib.ts': `export function where(): string { return 'nowhere'; }\nexport async function load(): Promise<string> { return 'nothing'; }\n`,
     'src/main.ts': `export * as lib from './lib.ts';\n`,
   });
-  const rt = createRuntime({ root: p.dir, cacheDir: false });
-  t.after(async () => { await rt.close(); p.cleanup(); });
   const { lib } = await rt.import<Ns>('src/main.ts');
   const libFile = join(p.dir, 'src/lib.ts');
   assert.deepEqual({ ...rt.moduleVersion(libFile)!.uses }, { ssrImport: false, meta: false, dynamicImport: false, exportAll: false });
